@@ -1,0 +1,33 @@
+package io.parley.usage.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One recorded call (BRIEF §6), exactly the shape of the ingest contract in docs/architecture.md. Optional numbers and
+ * strings are null when unknown.
+ */
+public record UsageEvent(
+        String requestId,
+        Instant timestamp,
+        String userId,
+        String orgId,
+        String apiKeyId,
+        String model,
+        String engineType,
+        String deployment,
+        String endpointKind,
+        boolean stream,
+        long promptTokens,
+        long completionTokens,
+        Double ttftMs,
+        Double latencyMs,
+        Double tokensPerSec,
+        String status,
+        String errorType,
+        String correlationId,
+        Map<String, Object> metadata,
+        String source,
+        List<Attachment> attachments) {
+}

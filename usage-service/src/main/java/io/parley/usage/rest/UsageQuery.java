@@ -1,0 +1,70 @@
+package io.parley.usage.rest;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.ws.rs.QueryParam;
+
+import io.parley.usage.model.UsageFilter;
+import io.parley.usage.service.ApiException;
+
+/** Query parameters shared by the usage queries: filters, paging and the output format. */
+public class UsageQuery {
+
+    private static final Set<String> STATUSES = Set.of("ok", "error", "cancelled");
+
+    @QueryParam("user")
+    public String user;
+    @QueryParam("model")
+    public String model;
+    @QueryParam("source")
+    public String source;
+    @QueryParam("status")
+    public String status;
+    @QueryParam("correlation_id")
+    public String correlationId;
+    /** Inclusive lower bound, ISO-8601 date-time with offset. */
+    @QueryParam("from")
+    public String from;
+    /** Exclusive upper bound, ISO-8601 date-time with offset. */
+    @QueryParam("to")
+    public String to;
+    @QueryParam("limit")
+    public Integer limit;
+    @QueryParam("cursor")
+    public String cursor;
+    /** {@code csv} for a CSV export (as does {@code Accept: text/csv}). */
+    @QueryParam("format")
+    public String format;
+
+    public UsageFilter filter() {
+        Optional<String> st = present(status);
+        if (st.isPresent() && !STATUSES.contains(st.get())) {
+            throw ApiException.badRequest("status", "status must be one of ok, error, cancelled");
+        }
+        Optional<Instant> f = instant("from", from);
+        Optional<Instant> t = instant("to", to);
+        if (f.isPresent() && t.isPresent() && !f.get().isBefore(t.get())) {
+            throw ApiException.badRequest("to", "'to' must be after 'from'");
+        }
+        return new UsageFilter(present(user), present(model), present(source), st, present(correlationId), f, t);
+    }
+
+    private static Optional<String> present(String value) {
+        return Optional.ofNullable(value).filter(v -> !v.isBlank());
+    }
+
+    private static Optional<Instant> instant(String name, String value) {
+        if (present(value).isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OffsetDateTime.parse(value).toInstant());
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest(name, name + " must be an ISO-8601 date-time with offset, e.g. 2026-11-22T00:00:00Z");
+        }
+    }
+}
