@@ -1,0 +1,152 @@
+package io.parley.registry.service;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+
+import io.parley.registry.config.RegistryConfig;
+import io.parley.registry.health.HealthStore;
+import io.parley.registry.model.DeclaredModel;
+import io.parley.registry.model.Endpoint;
+import io.parley.registry.model.ModelStatus;
+import io.parley.registry.source.ModelSource;
+import io.parley.registry.source.SourceChanged;
+import io.quarkus.logging.Log;
+
+/**
+ * The registry's view: every model of every enabled source, evaluated against the health store. Recomputed on every
+ * source or health change; a change of anything but the probe timestamps is a new revision, pushed to change-stream
+ * subscribers.
+ */
+@ApplicationScoped
+public class ModelViewService {
+
+    private static final Comparator<ModelStatus> ORDER = Comparator
+            .comparing((ModelStatus s) -> s.model().name())
+            .thenComparing(s -> s.model().namespace().orElse(""))
+            .thenComparing(s -> s.model().deployment());
+
+    private final List<ModelSource> sources;
+    private final HealthStore health;
+    private final ModelEvaluator evaluator;
+    private final Clock clock;
+    private final List<Consumer<ModelsSnapshot>> listeners = new CopyOnWriteArrayList<>();
+
+    private final Object lock = new Object();
+    private long revision;
+    private List<Object> fingerprint = List.of();
+    private ModelsSnapshot current = new ModelsSnapshot(0, List.of());
+
+    public ModelViewService(@Any Instance<ModelSource> sources, HealthStore health, RegistryConfig config) {
+        this.sources = sources.stream().filter(ModelSource::enabled).toList();
+        this.health = health;
+        this.evaluator = new ModelEvaluator(config.health().ttl(), config.health().requireListedModel());
+        this.clock = Clock.systemUTC();
+    }
+
+    /** Every model, evaluated now. */
+    public List<ModelStatus> all() {
+        return refresh().models();
+    }
+
+    /** Only the running ones. */
+    public List<ModelStatus> running() {
+        return all().stream().filter(ModelStatus::ready).toList();
+    }
+
+    /** A model by name, preferring a ready deployment of it. */
+    public Optional<ModelStatus> find(String name) {
+        return all().stream()
+                .filter(s -> s.model().name().equals(name))
+                .min(Comparator.comparing((ModelStatus s) -> !s.ready()));
+    }
+
+    /** The declared models of every enabled source (not evaluated). */
+    public List<DeclaredModel> declared() {
+        List<DeclaredModel> out = new ArrayList<>();
+        for (ModelSource source : sources) {
+            out.addAll(source.models());
+        }
+        return out;
+    }
+
+    /** The distinct endpoints of served models: what the health poller probes. */
+    public Set<Endpoint> endpointsToProbe() {
+        return declared().stream()
+                .filter(m -> m.serving().served())
+                .flatMap(m -> m.endpoints().stream())
+                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+    }
+
+    public List<ModelSource> sources() {
+        return sources;
+    }
+
+    public ModelsSnapshot snapshot() {
+        return refresh();
+    }
+
+    /** Subscribe to new revisions; returns the current snapshot atomically with the registration. */
+    public ModelsSnapshot subscribe(Consumer<ModelsSnapshot> listener) {
+        synchronized (lock) {
+            listeners.add(listener);
+            return current;
+        }
+    }
+
+    public void unsubscribe(Consumer<ModelsSnapshot> listener) {
+        listeners.remove(listener);
+    }
+
+    void onSourceChanged(@Observes SourceChanged event) {
+        refresh();
+    }
+
+    /** Recompute the view; publish a new revision when it changed. */
+    public ModelsSnapshot refresh() {
+        Instant now = clock.instant();
+        List<ModelStatus> models = declared().stream()
+                .map(m -> evaluator.evaluate(m, url -> health.get(url), now))
+                .sorted(ORDER)
+                .toList();
+        List<Object> newFingerprint = models.stream()
+                .map(s -> (Object) List.of(s.model(), s.state(), s.reason(), s.endpoints(), s.maxModelLen()))
+                .toList();
+        ModelsSnapshot published = null;
+        synchronized (lock) {
+            if (!Objects.equals(newFingerprint, fingerprint)) {
+                fingerprint = newFingerprint;
+                revision++;
+                current = new ModelsSnapshot(revision, models);
+                published = current;
+                Log.infof("model view revision %d: %d model(s), %d running", revision, models.size(),
+                        models.stream().filter(ModelStatus::ready).count());
+            } else {
+                current = new ModelsSnapshot(revision, models);
+            }
+            if (published != null) {
+                for (Consumer<ModelsSnapshot> listener : listeners) {
+                    try {
+                        listener.accept(published);
+                    } catch (RuntimeException e) {
+                        Log.warnf("change-stream listener failed: %s", e.toString());
+                    }
+                }
+            }
+            return current;
+        }
+    }
+}

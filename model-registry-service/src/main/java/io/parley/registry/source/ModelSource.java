@@ -1,0 +1,30 @@
+package io.parley.registry.source;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.parley.registry.model.DeclaredModel;
+
+/**
+ * Where models come from. A source keeps its own current picture (configuration, informer caches) and fires
+ * {@link SourceChanged} whenever that picture changes; the registry's view is rebuilt from {@link #models()}.
+ */
+public interface ModelSource {
+
+    /** {@code static} or {@code kubernetes}: the {@code source} field of every model it declares. */
+    String name();
+
+    /** Whether configuration selected this source. */
+    boolean enabled();
+
+    /** Loaded (static) or every informer synced (kubernetes). Readiness stays DOWN until then. */
+    boolean ready();
+
+    /** Why the source is not ready, for the readiness check. */
+    default Optional<String> notReadyReason() {
+        return ready() ? Optional.empty() : Optional.of("not loaded yet");
+    }
+
+    /** The models it declares now; never blocks, never calls a remote system. */
+    List<DeclaredModel> models();
+}

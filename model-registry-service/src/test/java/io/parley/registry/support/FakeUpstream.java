@@ -1,0 +1,117 @@
+package io.parley.registry.support;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A vLLM-like upstream on a random loopback port: {@code /health} and {@code /v1/models}, switchable between
+ * healthy and failing. Under {@code /keyed/...} it demands {@link #KEY} as a bearer token.
+ */
+public final class FakeUpstream {
+
+    public static final String KEY = "sk-keyed-secret-value";
+
+    private final AtomicBoolean healthy = new AtomicBoolean(true);
+    private final AtomicInteger healthRequests = new AtomicInteger();
+    private final Map<String, Integer> models = new LinkedHashMap<>();
+    private HttpServer server;
+
+    public FakeUpstream() {
+        reset();
+    }
+
+    public synchronized void reset() {
+        healthy.set(true);
+        models.clear();
+        models.put("llama-3.1-8b-sim", 8192);
+        models.put("echo-sim", 4096);
+    }
+
+    public void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public void setHealthy(boolean value) {
+        healthy.set(value);
+    }
+
+    public int healthRequests() {
+        return healthRequests.get();
+    }
+
+    public synchronized void serve(String model, Integer maxModelLen) {
+        models.put(model, maxModelLen);
+    }
+
+    public synchronized void stopServing(String model) {
+        models.remove(model);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        if (path.startsWith("/keyed/")) {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (!("Bearer " + KEY).equals(auth)) {
+                respond(exchange, 401, "{\"error\":{\"message\":\"bad key\"}}");
+                return;
+            }
+            path = path.substring("/keyed".length());
+        }
+        switch (path) {
+            case "/health" -> {
+                healthRequests.incrementAndGet();
+                respond(exchange, healthy.get() ? 200 : 503, "");
+            }
+            case "/v1/models" -> respond(exchange, healthy.get() ? 200 : 503, modelsJson(exchange));
+            default -> respond(exchange, 404, "{}");
+        }
+    }
+
+    private synchronized String modelsJson(HttpExchange exchange) {
+        boolean keyed = exchange.getRequestURI().getPath().startsWith("/keyed/");
+        var sb = new StringBuilder("{\"object\":\"list\",\"data\":[");
+        Map<String, Integer> listed = keyed ? Map.of("keyed-model", 2048) : models;
+        String sep = "";
+        for (var e : listed.entrySet()) {
+            sb.append(sep).append("{\"id\":\"").append(e.getKey()).append("\",\"object\":\"model\"");
+            if (e.getValue() != null) {
+                sb.append(",\"max_model_len\":").append(e.getValue());
+            }
+            sb.append('}');
+            sep = ",";
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}
