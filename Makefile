@@ -1,0 +1,60 @@
+# Parley: `make run` starts the platform locally, `make test` runs every test. `make help` lists the targets.
+
+SHELL := /bin/bash
+MVN ?= mvn
+MVN_FLAGS ?= -B
+JAVA ?= java
+
+SERVICES := model-simulator model-registry-service usage-service inference-proxy-service chat-service
+JARS := $(foreach m,$(SERVICES),$(m)/target/quarkus-app/quarkus-run.jar)
+LAUNCHER_CP := e2e/target/classpath.txt
+BUILD_STAMP := target/.parley-build
+DATA := .local
+
+.DEFAULT_GOAL := help
+.PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs
+
+help: ## list the targets
+	@echo "Parley — make <target>:"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: build-if-needed ## start the whole platform on the ports of BRIEF §8 (builds what is missing); Ctrl-C stops it
+	@$(JAVA) -Dparley.root="$(CURDIR)" -cp "e2e/target/classes:$$(cat $(LAUNCHER_CP))" \
+		io.parley.e2e.platform.LocalPlatform --data "$(DATA)"
+
+build: ## package every module without running tests (service jars, launcher, Keycloak distribution)
+	$(MVN) $(MVN_FLAGS) -DskipTests package dependency:build-classpath \
+		-Dmdep.outputFile=target/classpath.txt -DincludeScope=runtime
+	@mkdir -p $(dir $(BUILD_STAMP)) && touch $(BUILD_STAMP)
+
+build-if-needed: # build only when a jar is missing or a source or POM changed since the last build
+	@stale=""; \
+	for f in $(JARS) $(LAUNCHER_CP) $(BUILD_STAMP); do [ -f "$$f" ] || stale="$$f missing"; done; \
+	if [ -z "$$stale" ]; then \
+		newer=$$(find pom.xml */pom.xml */src config -type f -newer $(BUILD_STAMP) -print -quit 2>/dev/null); \
+		[ -z "$$newer" ] || stale="$$newer changed"; \
+	fi; \
+	if [ -n "$$stale" ]; then echo "building ($$stale)"; $(MAKE) --no-print-directory build; fi
+
+test: ## every test: unit and @QuarkusTest in each module, then the e2e ITs (real Keycloak, PostgreSQL, browser)
+	$(MVN) $(MVN_FLAGS) verify
+
+test-e2e: ## only the e2e ITs, against the already packaged jars (after `make build`)
+	$(MVN) $(MVN_FLAGS) -pl e2e verify
+
+format: ## format the Java sources and sort imports (the build does this too)
+	$(MVN) $(MVN_FLAGS) -q process-sources
+
+format-check: ## check formatting and import order without changing any file (CI)
+	$(MVN) $(MVN_FLAGS) -Pformat-check process-sources
+
+clean: ## remove build output (keeps the local data in .local/)
+	$(MVN) $(MVN_FLAGS) -q clean
+	@rm -f $(BUILD_STAMP)
+
+clean-data: ## delete the local platform's data and logs (.local/); stop `make run` first
+	@if pgrep -f "LocalPlatform --data $(DATA)" >/dev/null; then echo "make run is still running: stop it first"; exit 1; fi
+	rm -rf $(DATA)
+
+logs: ## follow the local platform's logs
+	@tail -n 20 -F $(DATA)/logs/*.log

@@ -1,0 +1,423 @@
+package io.parley.e2e.platform;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * Starts the whole Parley platform on one machine without Docker or a cluster (BRIEF §7): one embedded PostgreSQL,
+ * Keycloak from its Maven Central distribution with the realm of {@code config/keycloak/parley-realm.json}, the model
+ * simulator, and the four services as packaged jars, each bound to 127.0.0.1 on the ports of a {@link PortPlan}.
+ * <p>
+ * Everything it writes (PostgreSQL and Keycloak data, a private copy of the Keycloak distribution, one log file per
+ * process under {@code logs/}) lives in one data directory, so data survives a restart. {@link #stop()} ends every
+ * process it started, process trees included. {@code make run} runs {@link #main(String[])}; the end-to-end tests use
+ * {@link #start()} and {@link #stop()} with {@link PortPlan#e2e()} and a data directory of their own.
+ */
+public final class LocalPlatform implements AutoCloseable {
+
+    /** Realm name, as in the realm file. */
+    public static final String REALM = "parley";
+    /** DEV ONLY: the secrets of the confidential clients in the realm file. Production takes them from the env. */
+    public static final String WEB_CLIENT_SECRET = "parley-web-dev-secret";
+    public static final String PROXY_CLIENT_SECRET = "parley-proxy-dev-secret";
+
+    static final String SIMULATOR = "model-simulator";
+    static final String REGISTRY = "model-registry-service";
+    static final String USAGE = "usage-service";
+    static final String PROXY = "inference-proxy-service";
+    static final String CHAT = "chat-service";
+    static final List<String> SERVICES = List.of(SIMULATOR, REGISTRY, USAGE, PROXY, CHAT);
+
+    private static final Duration KEYCLOAK_START_TIMEOUT = Duration.ofMinutes(6);
+    private static final Duration SERVICE_START_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    private final Path root;
+    private final Path dataDir;
+    private final PortPlan ports;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<ManagedProcess> processes = Collections.synchronizedList(new ArrayList<>());
+    private PlatformDatabase database;
+    private volatile boolean stopping;
+
+    /**
+     * @param root the repository root (holds the modules' {@code target/quarkus-app} and {@code config/keycloak})
+     * @param dataDir where data and logs go; created if missing, reused if present
+     * @param ports the ports to listen on
+     */
+    public LocalPlatform(Path root, Path dataDir, PortPlan ports) {
+        this.root = root.toAbsolutePath().normalize();
+        this.dataDir = dataDir.toAbsolutePath().normalize();
+        this.ports = ports;
+    }
+
+    /** {@code make run}: starts the platform with the §8 ports and data under {@code .local/}, until Ctrl-C. */
+    public static void main(String[] args) throws InterruptedException {
+        Path root = Path.of(System.getProperty("parley.root", "")).toAbsolutePath();
+        Path data = root.resolve(".local");
+        PortPlan ports = PortPlan.local();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--data" -> data = Path.of(args[++i]);
+                case "--port-offset" -> ports = ports.shiftedBy(Integer.parseInt(args[++i]));
+                default -> {
+                    System.err.println("usage: LocalPlatform [--data DIR] [--port-offset N]");
+                    System.exit(2);
+                }
+            }
+        }
+        LocalPlatform platform = new LocalPlatform(root, data, ports);
+        Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "parley-shutdown"));
+        try {
+            platform.start();
+        } catch (RuntimeException e) {
+            System.err.println();
+            System.err.println("Parley did not start: " + e.getMessage());
+            platform.stop();
+            System.exit(1);
+        }
+        platform.printBanner();
+        new CountDownLatch(1).await();
+    }
+
+    /** Starts everything and returns once every service answers ready; on failure stops what it started and throws. */
+    public synchronized void start() {
+        stopping = false;
+        try {
+            checkBuilt();
+            Files.createDirectories(logs());
+            Instant begin = Instant.now();
+            say("data and logs in " + dataDir);
+            say("starting PostgreSQL on 127.0.0.1:" + ports.postgres());
+            database = PlatformDatabase.start(dataDir.resolve("postgres"), ports.postgres(), logs().resolve("postgres.log"));
+
+            say("starting Keycloak on " + keycloakUrl() + " (the first start takes about a minute)");
+            ManagedProcess keycloak = startKeycloak();
+            ManagedProcess simulator = startService(SIMULATOR, ports.simulator(), Map.of());
+            awaitReady(keycloak, issuerUrl() + "/.well-known/openid-configuration", KEYCLOAK_START_TIMEOUT);
+            awaitReady(simulator, simulatorUrl() + "/health", SERVICE_START_TIMEOUT);
+
+            ManagedProcess registry = startService(REGISTRY, ports.registry(), Map.of(
+                    "PARLEY_SIMULATOR_URL", simulatorUrl()));
+            ManagedProcess usage = startService(USAGE, ports.usage(), Map.of(
+                    "PARLEY_DB_URL", database.jdbcUrl("parley_usage")));
+            awaitReady(registry, registryUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
+            awaitReady(usage, usageUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
+
+            ManagedProcess proxy = startService(PROXY, ports.proxy(), Map.of(
+                    "PARLEY_DB_URL", database.jdbcUrl("parley_proxy"),
+                    "PARLEY_PROXY_CLIENT_SECRET", PROXY_CLIENT_SECRET));
+            ManagedProcess chat = startService(CHAT, ports.chat(), Map.of(
+                    "PARLEY_DB_URL", database.jdbcUrl("parley_chat"),
+                    "PARLEY_WEB_CLIENT_SECRET", WEB_CLIENT_SECRET));
+            awaitReady(proxy, proxyUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
+            awaitReady(chat, chatUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
+            say("all up in " + Duration.between(begin, Instant.now()).toSeconds() + " s");
+        } catch (RuntimeException | IOException e) {
+            stop();
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** Stops every process this platform started (children of children too) and PostgreSQL. Idempotent. */
+    public void stop() {
+        List<ManagedProcess> running;
+        synchronized (processes) {
+            if (stopping && processes.isEmpty() && database == null) {
+                return;
+            }
+            stopping = true;
+            running = new ArrayList<>(processes);
+            processes.clear();
+        }
+        if (!running.isEmpty()) {
+            say("stopping " + running.stream().map(ManagedProcess::name).toList());
+        }
+        CompletableFuture.allOf(running.stream()
+                .map(process -> CompletableFuture.runAsync(() -> process.stop(STOP_GRACE)))
+                .toArray(CompletableFuture[]::new)).join();
+        PlatformDatabase db = database;
+        database = null;
+        if (db != null) {
+            db.close();
+        }
+        if (!running.isEmpty()) {
+            say("stopped");
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public PortPlan ports() {
+        return ports;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The log file of one process: {@code postgres}, {@code keycloak} or a module name such as {@code chat-service}. */
+    public Path logFile(String name) {
+        return logs().resolve(name + ".log");
+    }
+
+    public String chatUrl() {
+        return "http://localhost:" + ports.chat();
+    }
+
+    public String registryUrl() {
+        return "http://127.0.0.1:" + ports.registry();
+    }
+
+    public String proxyUrl() {
+        return "http://127.0.0.1:" + ports.proxy();
+    }
+
+    public String usageUrl() {
+        return "http://127.0.0.1:" + ports.usage();
+    }
+
+    public String simulatorUrl() {
+        return "http://127.0.0.1:" + ports.simulator();
+    }
+
+    /** Keycloak's base URL. Browser, services and tests all use the host name {@code localhost}: it is in the issuer. */
+    public String keycloakUrl() {
+        return "http://localhost:" + ports.keycloak();
+    }
+
+    /** The realm's issuer, {@code PARLEY_OIDC_URL}. */
+    public String issuerUrl() {
+        return keycloakUrl() + "/realms/" + REALM;
+    }
+
+    public String tokenUrl() {
+        return issuerUrl() + "/protocol/openid-connect/token";
+    }
+
+    private Path logs() {
+        return dataDir.resolve("logs");
+    }
+
+    private Path jar(String module) {
+        return root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private void checkBuilt() {
+        List<String> missing = SERVICES.stream().filter(module -> !Files.isRegularFile(jar(module))).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("not built: " + missing + " (run `mvn -B -DskipTests package` in " + root
+                    + ")");
+        }
+        keycloakDistribution();
+        if (!Files.isRegularFile(realmFile())) {
+            throw new IllegalStateException("realm file missing: " + realmFile());
+        }
+    }
+
+    private Path realmFile() {
+        return root.resolve("config/keycloak/parley-realm.json");
+    }
+
+    /** The distribution the e2e build unpacked ({@code e2e/target/keycloak/keycloak-<version>}). */
+    private Path keycloakDistribution() {
+        Path unpacked = root.resolve("e2e/target/keycloak");
+        try (Stream<Path> entries = Files.isDirectory(unpacked) ? Files.list(unpacked) : Stream.empty()) {
+            return entries.filter(dir -> dir.getFileName().toString().startsWith("keycloak-"))
+                    .filter(dir -> Files.isRegularFile(dir.resolve("bin/kc.sh")))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("Keycloak distribution missing under " + unpacked
+                            + " (run `mvn -B -DskipTests package -pl e2e`)"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Keycloak runs from a private copy of the distribution inside the data directory: its H2 database
+     * ({@code data/h2}) then persists with the rest of the data, and {@code start-dev}'s re-augmentation never
+     * touches a copy that another platform instance (tests next to {@code make run}) is using.
+     */
+    private ManagedProcess startKeycloak() throws IOException {
+        Path distribution = keycloakDistribution();
+        Path home = dataDir.resolve("keycloak").resolve(distribution.getFileName());
+        if (!Files.isRegularFile(home.resolve("bin/kc.sh"))) {
+            copyTree(distribution, home);
+        }
+        Path importDir = Files.createDirectories(home.resolve("data/import"));
+        Files.copy(realmFile(), importDir.resolve("parley-realm.json"), StandardCopyOption.REPLACE_EXISTING);
+
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx768m");
+        // the master realm's administrator, created on the first start only (admin console at /admin)
+        env.put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
+        env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin");
+        List<String> command = List.of(home.resolve("bin/kc.sh").toString(), "start-dev",
+                "--import-realm",
+                "--http-host=127.0.0.1",
+                "--http-port=" + ports.keycloak(),
+                "--http-management-port=" + (ports.keycloak() + 10),
+                "--hostname=" + keycloakUrl());
+        return track(ManagedProcess.start("keycloak", command, env, home, logFile("keycloak")));
+    }
+
+    private ManagedProcess startService(String module, int port, Map<String, String> extraEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("PARLEY_OIDC_URL", issuerUrl());
+        env.put("PARLEY_DB_USER", PlatformDatabase.USER);
+        env.put("PARLEY_DB_PASSWORD", PlatformDatabase.PASSWORD);
+        env.put("PARLEY_REGISTRY_URL", registryUrl());
+        env.put("PARLEY_PROXY_URL", proxyUrl());
+        env.put("PARLEY_USAGE_URL", usageUrl());
+        env.put("PARLEY_SIMULATOR_URL", simulatorUrl());
+        env.putAll(extraEnv);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-Xms32m", "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar(module).toString());
+        say("starting " + module + " on 127.0.0.1:" + port);
+        Path workDir = dataDir.resolve("work").resolve(module);
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return track(ManagedProcess.start(module, command, env, workDir, logFile(module)));
+    }
+
+    private ManagedProcess track(ManagedProcess process) {
+        processes.add(process);
+        process.onExit(code -> {
+            if (!stopping) {
+                say(process.name() + " exited unexpectedly (code " + code + "); see " + process.log());
+            }
+        });
+        return process;
+    }
+
+    private void awaitReady(ManagedProcess process, String url, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        String last = "no answer yet";
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(process.name() + " exited during start-up; last lines of "
+                        + process.log() + ":" + System.lineSeparator() + process.logTail(30));
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    say(process.name() + " ready");
+                    return;
+                }
+                last = "HTTP " + response.statusCode() + " " + abbreviate(response.body());
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + process.name(), e);
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + process.name(), e);
+            }
+        }
+        throw new IllegalStateException(process.name() + " not ready at " + url + " after " + timeout.toSeconds()
+                + " s (" + last + "); last lines of " + process.log() + ":" + System.lineSeparator()
+                + process.logTail(30));
+    }
+
+    private void printBanner() {
+        String rel = root.relativize(dataDir).toString();
+        String data = rel.startsWith("..") ? dataDir.toString() : rel;
+        System.out.printf("""
+
+                Parley is up.
+
+                  Playground     %s   log in as alice/alice, bob/bob (users) or admin/admin (user + admin)
+                  Keycloak       %s   realm '%s'; admin console %s/admin (admin/admin, realm master)
+                  Registry       %s
+                  Proxy          %s   OpenAI-compatible, /v1/chat/completions
+                  Usage          %s
+                  Simulator      %s
+                  PostgreSQL     127.0.0.1:%d   user parley/parley, databases %s
+                  Data and logs  %s/ (logs in %s/logs/)
+
+                  A token for scripts (client parley-cli, password grant):
+                    curl -s -d grant_type=password -d client_id=parley-cli -d username=alice -d password=alice \\
+                      %s
+
+                Press Ctrl-C to stop everything.
+                """, chatUrl(), keycloakUrl(), REALM, keycloakUrl(), registryUrl(), proxyUrl(), usageUrl(),
+                simulatorUrl(), ports.postgres(), String.join(", ", PlatformDatabase.DATABASES), data, data,
+                tokenUrl());
+        System.out.flush();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Path partial = to.resolveSibling(to.getFileName() + ".partial");
+        deleteTree(partial);
+        Files.createDirectories(to.getParent());
+        try (Stream<Path> tree = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) tree::iterator) {
+                Path target = partial.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Files.move(partial, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(dir)) {
+            for (Path path : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static String abbreviate(String body) {
+        String flat = body.replaceAll("\\s+", " ");
+        return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
+    }
+
+    private static void say(String message) {
+        System.out.println("[parley " + LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + "] "
+                + message);
+        System.out.flush();
+    }
+}
