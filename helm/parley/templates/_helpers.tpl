@@ -1,0 +1,220 @@
+{{/*
+Helpers shared by every template. Component templates are one-liners that call the generic
+"parley.deployment", "parley.service", "parley.hpa", "parley.pdb" and "parley.ingress" with a dict:
+  (dict "root" $ "component" "chat")
+*/}}
+
+{{/* Chart name, overridable with nameOverride. */}}
+{{- define "parley.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified app name, at most 63 characters. A release called "parley" gives "parley", any
+other release "<release>-parley", unless fullnameOverride is set.
+*/}}
+{{- define "parley.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Chart name and version as used by the helm.sh/chart label. */}}
+{{- define "parley.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of one component's objects: "<fullname>-<component>", e.g. parley-proxy. */}}
+{{- define "parley.componentName" -}}
+{{- printf "%s-%s" (include "parley.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels of one component: stable across upgrades, never add to them. */}}
+{{- define "parley.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "parley.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Common labels of every object of one component. */}}
+{{- define "parley.labels" -}}
+helm.sh/chart: {{ include "parley.chart" .root }}
+{{ include "parley.selectorLabels" . }}
+app.kubernetes.io/part-of: parley
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+ServiceAccount of a component. Only the registry talks to the Kubernetes API: it has its own
+account (with the Role of registry-role.yaml). Every other pod runs as "<fullname>" with no
+API token mounted.
+*/}}
+{{- define "parley.serviceAccountName" -}}
+{{- if eq .component "registry" }}
+{{- default (include "parley.componentName" .) .root.Values.registry.serviceAccount.name }}
+{{- else }}
+{{- include "parley.fullname" .root }}
+{{- end }}
+{{- end }}
+
+{{/* Maven module (and image name) of a component. */}}
+{{- define "parley.module" -}}
+{{- $modules := dict "chat" "chat-service" "registry" "model-registry-service" "proxy" "inference-proxy-service" "usage" "usage-service" "simulator" "model-simulator" }}
+{{- get $modules .component }}
+{{- end }}
+
+{{/* Image of a component: <registry>/parley/<module>:<tag>, or the component's image.repository. */}}
+{{- define "parley.image" -}}
+{{- $values := get .root.Values .component }}
+{{- $repository := $values.image.repository | default (printf "%s/parley/%s" .root.Values.image.registry (include "parley.module" .)) }}
+{{- $tag := $values.image.tag | default .root.Values.image.tag | default .root.Chart.AppVersion }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+
+{{/* In-cluster base URL of a component's Service. */}}
+{{- define "parley.url" -}}
+{{- printf "http://%s.%s.svc:%d" (include "parley.componentName" .) .root.Release.Namespace (int (get .root.Values .component).service.port) }}
+{{- end }}
+
+{{/* Pod security context of the Parley services (restricted Pod Security Standard). */}}
+{{- define "parley.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.podSecurity.runAsUser }}
+runAsGroup: {{ .Values.podSecurity.runAsGroup }}
+fsGroup: {{ .Values.podSecurity.fsGroup }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* Container security context, the same for every container of the chart. */}}
+{{- define "parley.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/* JDBC URL of a component's database. */}}
+{{- define "parley.jdbcUrl" -}}
+{{- $db := .root.Values.database }}
+{{- $host := $db.host }}
+{{- if .root.Values.demo.enabled }}
+{{- $host = printf "%s.%s.svc" (include "parley.componentName" (dict "root" .root "component" "postgresql")) .root.Release.Namespace }}
+{{- end }}
+{{- $url := printf "jdbc:postgresql://%s:%d/%s" $host (int $db.port) (get $db.names .component) }}
+{{- if $db.parameters }}
+{{- $url = printf "%s?%s" $url $db.parameters }}
+{{- end }}
+{{- $url }}
+{{- end }}
+
+{{/*
+Name of the Secret holding the database user and password. Always an existing Secret: the chart
+never carries a secret value, not even in demo mode (where the in-chart PostgreSQL is initialised
+from the same Secret).
+*/}}
+{{- define "parley.databaseSecretName" -}}
+{{- required "database.existingSecret is required: the name of a Secret with the database user and password" .Values.database.existingSecret }}
+{{- end }}
+
+{{/* Namespaces the registry watches: the release namespace unless registry.watchNamespaces says otherwise. */}}
+{{- define "parley.watchNamespaces" -}}
+{{- if .Values.registry.watchNamespaces }}
+{{- join "," .Values.registry.watchNamespaces }}
+{{- else }}
+{{- .Release.Namespace }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when the registry watches every namespace (watchNamespaces: ["*"]): RBAC is then cluster-wide. */}}
+{{- define "parley.watchAllNamespaces" -}}
+{{- if has "*" .Values.registry.watchNamespaces }}true{{- end }}
+{{- end }}
+
+{{/* Environment of one component: the wiring between the services, then the component's extra env. */}}
+{{- define "parley.env" -}}
+{{- $root := .root }}
+{{- $values := get $root.Values .component }}
+- name: QUARKUS_HTTP_PORT
+  value: "8080"
+- name: QUARKUS_SHUTDOWN_TIMEOUT
+  value: {{ printf "%ds" (int (sub (int $values.terminationGracePeriodSeconds) (add (int $root.Values.shutdown.delaySeconds) 5))) | quote }}
+- name: QUARKUS_SHUTDOWN_DELAY
+  value: {{ printf "%ds" (int $root.Values.shutdown.delaySeconds) | quote }}
+{{- if ne .component "simulator" }}
+- name: PARLEY_OIDC_URL
+  value: {{ required "oidc.authServerUrl is required (for example https://keycloak.example.com/realms/parley)" $root.Values.oidc.authServerUrl | quote }}
+{{- end }}
+{{- if has .component (list "chat" "proxy" "usage") }}
+- name: PARLEY_DB_URL
+  value: {{ include "parley.jdbcUrl" . | quote }}
+- name: PARLEY_DB_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "parley.databaseSecretName" $root }}
+      key: {{ $root.Values.database.userKey }}
+- name: PARLEY_DB_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "parley.databaseSecretName" $root }}
+      key: {{ $root.Values.database.passwordKey }}
+{{- end }}
+{{- if has .component (list "chat" "proxy") }}
+- name: PARLEY_REGISTRY_URL
+  value: {{ include "parley.url" (dict "root" $root "component" "registry") | quote }}
+{{- end }}
+{{- if eq .component "chat" }}
+- name: PARLEY_PROXY_URL
+  value: {{ include "parley.url" (dict "root" $root "component" "proxy") | quote }}
+- name: PARLEY_USAGE_URL
+  value: {{ include "parley.url" (dict "root" $root "component" "usage") | quote }}
+- name: PARLEY_WEB_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "oidc.existingSecret is required: the name of a Secret with the OIDC client secrets" $root.Values.oidc.existingSecret }}
+      key: {{ $root.Values.oidc.webClientSecretKey }}
+{{- end }}
+{{- if eq .component "proxy" }}
+- name: PARLEY_USAGE_URL
+  value: {{ include "parley.url" (dict "root" $root "component" "usage") | quote }}
+- name: PARLEY_PROXY_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "oidc.existingSecret is required: the name of a Secret with the OIDC client secrets" $root.Values.oidc.existingSecret }}
+      key: {{ $root.Values.oidc.proxyClientSecretKey }}
+{{- end }}
+{{- if eq .component "registry" }}
+{{- $sources := splitList "," $root.Values.registry.source }}
+{{- if and $root.Values.demo.enabled (not (has "static" $sources)) }}
+{{- $sources = append $sources "static" }}
+{{- end }}
+- name: PARLEY_REGISTRY_SOURCE
+  value: {{ join "," $sources | quote }}
+{{- if $root.Values.demo.enabled }}
+{{- /* the registry's built-in static endpoint "local-simulator" points at the demo simulator */}}
+- name: PARLEY_SIMULATOR_URL
+  value: {{ include "parley.url" (dict "root" $root "component" "simulator") | quote }}
+{{- end }}
+- name: PARLEY_REGISTRY_NAMESPACES
+  value: {{ include "parley.watchNamespaces" $root | quote }}
+{{- end }}
+{{- with $values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,166 @@
+package io.parley.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+
+/**
+ * The assertions shared by the chart's and the kustomize manifests' tests: both describe the same platform and must
+ * hold the same guarantees.
+ */
+final class Checks {
+
+    /** Env var names that hold secrets: they must come from a Secret, never from a literal value. */
+    static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|SECRET|TOKEN|API_KEY|CREDENTIAL).*");
+
+    /** The Parley services (Quarkus, health on /q/health/*) by component label. */
+    static final Map<String, String> SERVICES = Map.of("chat", "chat-service", "registry", "model-registry-service",
+            "proxy", "inference-proxy-service", "usage", "usage-service");
+
+    private Checks() {
+    }
+
+    /** A pod spec and where it came from. */
+    record PodOf(Manifests.Doc owner, PodTemplateSpec template) {
+
+        PodSpec spec() {
+            return template.getSpec();
+        }
+
+        String component() {
+            return template.getMetadata().getLabels().get("app.kubernetes.io/component");
+        }
+    }
+
+    static List<PodOf> pods(List<Manifests.Doc> docs) {
+        List<PodOf> pods = new ArrayList<>();
+        for (Manifests.Doc doc : docs) {
+            if (doc.typed() instanceof Deployment deployment) {
+                pods.add(new PodOf(doc, deployment.getSpec().getTemplate()));
+            } else if (doc.typed() instanceof StatefulSet statefulSet) {
+                pods.add(new PodOf(doc, statefulSet.getSpec().getTemplate()));
+            } else if (doc.typed() instanceof Pod pod) {
+                pods.add(new PodOf(doc, new PodTemplateSpec(pod.getMetadata(), pod.getSpec())));
+            }
+        }
+        return pods;
+    }
+
+    /** Restricted Pod Security Standard plus a read-only root filesystem with a writable emptyDir /tmp. */
+    static void assertRestricted(PodOf pod) {
+        PodSpec spec = pod.spec();
+        String owner = pod.owner().id();
+        PodSecurityContext podContext = Optional.ofNullable(spec.getSecurityContext()).orElseGet(PodSecurityContext::new);
+        assertThat(spec.getHostNetwork()).as("%s hostNetwork", owner).isNotEqualTo(Boolean.TRUE);
+        assertThat(spec.getHostPID()).as("%s hostPID", owner).isNotEqualTo(Boolean.TRUE);
+        assertThat(spec.getHostIPC()).as("%s hostIPC", owner).isNotEqualTo(Boolean.TRUE);
+        assertThat(spec.getVolumes()).as("%s volumes", owner).allSatisfy(volume -> assertThat(volume.getHostPath()).isNull());
+        List<Container> containers = new ArrayList<>(spec.getContainers());
+        if (spec.getInitContainers() != null) {
+            containers.addAll(spec.getInitContainers());
+        }
+        for (Container container : containers) {
+            String where = owner + " container " + container.getName();
+            SecurityContext context = container.getSecurityContext();
+            assertThat(context).as("%s securityContext", where).isNotNull();
+            assertThat(context.getAllowPrivilegeEscalation()).as("%s allowPrivilegeEscalation", where).isFalse();
+            assertThat(context.getPrivileged()).as("%s privileged", where).isNotEqualTo(Boolean.TRUE);
+            assertThat(context.getReadOnlyRootFilesystem()).as("%s readOnlyRootFilesystem", where).isTrue();
+            assertThat(context.getCapabilities()).as("%s capabilities", where).isNotNull();
+            assertThat(context.getCapabilities().getDrop()).as("%s drops", where).containsExactly("ALL");
+            assertThat(context.getCapabilities().getAdd()).as("%s adds", where).isNullOrEmpty();
+            boolean nonRoot = Boolean.TRUE.equals(context.getRunAsNonRoot())
+                    || Boolean.TRUE.equals(podContext.getRunAsNonRoot());
+            assertThat(nonRoot).as("%s runAsNonRoot", where).isTrue();
+            Long user = context.getRunAsUser() != null ? context.getRunAsUser() : podContext.getRunAsUser();
+            assertThat(user).as("%s runs as a numeric non-root user", where).isNotNull().isPositive();
+            String seccomp = context.getSeccompProfile() != null ? context.getSeccompProfile().getType()
+                    : podContext.getSeccompProfile() != null ? podContext.getSeccompProfile().getType() : null;
+            assertThat(seccomp).as("%s seccomp profile", where).isEqualTo("RuntimeDefault");
+            assertThat(container.getVolumeMounts()).as("%s mounts a writable /tmp", where)
+                    .anySatisfy(mount -> {
+                        assertThat(mount.getMountPath()).isEqualTo("/tmp");
+                        Volume volume = spec.getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
+                                .findFirst().orElseThrow();
+                        assertThat(volume.getEmptyDir()).isNotNull();
+                    });
+        }
+    }
+
+    /** Parley services probe the Quarkus health endpoints on their HTTP port; the simulator its vLLM /health. */
+    static void assertProbesOnRealEndpoints(PodOf pod) {
+        Container container = pod.spec().getContainers().get(0);
+        int port = container.getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst().orElseThrow()
+                .getContainerPort();
+        assertThat(port).as("%s listens on 8080 in the cluster", pod.owner().id()).isEqualTo(8080);
+        boolean simulator = "simulator".equals(pod.component());
+        assertHttpProbe(pod, "startup", container.getStartupProbe(), simulator ? "/health" : "/q/health/started");
+        assertHttpProbe(pod, "liveness", container.getLivenessProbe(), simulator ? "/health" : "/q/health/live");
+        assertHttpProbe(pod, "readiness", container.getReadinessProbe(), simulator ? "/health" : "/q/health/ready");
+    }
+
+    private static void assertHttpProbe(PodOf pod, String kind, Probe probe, String path) {
+        assertThat(probe).as("%s %s probe", pod.owner().id(), kind).isNotNull();
+        assertThat(probe.getHttpGet()).as("%s %s probe is HTTP", pod.owner().id(), kind).isNotNull();
+        assertThat(probe.getHttpGet().getPath()).as("%s %s probe path", pod.owner().id(), kind).isEqualTo(path);
+        assertThat(probe.getHttpGet().getPort().getStrVal()).as("%s %s probe port", pod.owner().id(), kind)
+                .isEqualTo("http");
+    }
+
+    /** Every env var that looks secret takes its value from a Secret by reference. */
+    static void assertSecretsReferenced(PodOf pod) {
+        for (Container container : pod.spec().getContainers()) {
+            for (EnvVar env : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
+                if (SECRET_NAME.matcher(env.getName()).matches()) {
+                    assertThat(env.getValue()).as("%s env %s has no literal value", pod.owner().id(), env.getName())
+                            .isNull();
+                    assertThat(env.getValueFrom()).as("%s env %s", pod.owner().id(), env.getName()).isNotNull();
+                    assertThat(env.getValueFrom().getSecretKeyRef())
+                            .as("%s env %s comes from a Secret", pod.owner().id(), env.getName()).isNotNull();
+                }
+            }
+        }
+    }
+
+    /** The registry's rules: exactly get/list/watch on pods and on the two Parley custom resources. */
+    static void assertRegistryRules(List<PolicyRule> rules) {
+        assertThat(rules).hasSize(2);
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getResources()).containsExactly("pods");
+            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+            assertThat(rule.getResourceNames()).isNullOrEmpty();
+            assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+        });
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("sambanova.ai");
+            assertThat(rule.getResources()).containsExactlyInAnyOrder("bundles", "bundledeployments");
+            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+            assertThat(rule.getResourceNames()).isNullOrEmpty();
+            assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+        });
+    }
+
+    static String env(PodOf pod, String name) {
+        return pod.spec().getContainers().get(0).getEnv().stream().filter(e -> e.getName().equals(name))
+                .map(EnvVar::getValue).filter(Objects::nonNull).findFirst().orElse(null);
+    }
+}
