@@ -104,6 +104,7 @@ public final class LocalPlatform implements AutoCloseable {
         stopping = false;
         try {
             checkBuilt();
+            checkPortsFree();
             Files.createDirectories(logs());
             Instant begin = Instant.now();
             say("data and logs in " + dataDir);
@@ -237,6 +238,31 @@ public final class LocalPlatform implements AutoCloseable {
         keycloakDistribution();
         if (!Files.isRegularFile(realmFile())) {
             throw new IllegalStateException("realm file missing: " + realmFile());
+        }
+    }
+
+    /** Fails fast, naming the port, when something (often a previous run) already listens on one of ours. */
+    private void checkPortsFree() {
+        Map<String, Integer> wanted = new LinkedHashMap<>();
+        wanted.put("PostgreSQL", ports.postgres());
+        wanted.put("Keycloak", ports.keycloak());
+        wanted.put("Keycloak management", ports.keycloak() + 10);
+        wanted.put(SIMULATOR, ports.simulator());
+        wanted.put(REGISTRY, ports.registry());
+        wanted.put(USAGE, ports.usage());
+        wanted.put(PROXY, ports.proxy());
+        wanted.put(CHAT, ports.chat());
+        List<String> busy = new ArrayList<>();
+        wanted.forEach((name, port) -> {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            } catch (IOException e) {
+                busy.add(name + " " + port);
+            }
+        });
+        if (!busy.isEmpty()) {
+            throw new IllegalStateException("ports already in use: " + busy + " (is another `make run` or test run "
+                    + "still up?)");
         }
     }
 
