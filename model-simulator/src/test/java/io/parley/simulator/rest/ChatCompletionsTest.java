@@ -1,0 +1,173 @@
+package io.parley.simulator.rest;
+
+import static io.parley.simulator.rest.Requests.chat;
+import static io.parley.simulator.rest.Requests.postChat;
+import static io.parley.simulator.rest.Requests.with;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.parley.simulator.token.Tokenizer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+@QuarkusTest
+class ChatCompletionsTest {
+
+    private static Sse stream(Map<String, Object> body) {
+        Response response = postChat(with(body, "stream", true));
+        response.then().statusCode(200).header("Content-Type", startsWith("text/event-stream"));
+        return Sse.parse(response.asString());
+    }
+
+    @Test
+    void streamingSendsRoleChunkThenContentChunksThenUsageWhenAsked() {
+        Map<String, Object> body = with(chat("fast-sim", "Tell me a story."), "max_tokens", 10);
+        body.put("stream_options", Map.of("include_usage", true));
+        Sse sse = stream(body);
+
+        assertTrue(sse.done(), "ends with [DONE]");
+        List<JsonNode> chunks = sse.choiceEvents();
+        assertTrue(chunks.size() >= 5, "several chunks, got " + chunks.size());
+        JsonNode first = chunks.get(0);
+        assertEquals("chat.completion.chunk", first.get("object").asText());
+        assertEquals("assistant", first.at("/choices/0/delta/role").asText());
+        assertTrue(first.get("id").asText().startsWith("chatcmpl-"));
+        assertTrue(first.at("/choices/0/logprobs").isNull());
+        chunks.subList(1, chunks.size()).forEach(c -> assertFalse(c.at("/choices/0/delta").has("role")));
+        assertEquals("length", chunks.get(chunks.size() - 1).at("/choices/0/finish_reason").asText());
+        chunks.subList(0, chunks.size() - 1).forEach(c -> assertTrue(c.at("/choices/0/finish_reason").isNull()));
+
+        JsonNode usage = sse.events().get(sse.events().size() - 1);
+        assertEquals(0, usage.get("choices").size());
+        int prompt = 3 + 4 + Tokenizer.count("Tell me a story.");
+        assertEquals(prompt, usage.at("/usage/prompt_tokens").asInt());
+        assertEquals(10, usage.at("/usage/completion_tokens").asInt());
+        assertEquals(prompt + 10, usage.at("/usage/total_tokens").asInt());
+        assertEquals(10, Tokenizer.count(sse.content()));
+    }
+
+    @Test
+    void streamingWithoutIncludeUsageSendsNoUsageChunk() {
+        Sse sse = stream(with(chat("fast-sim", "Hi"), "max_tokens", 5));
+        assertTrue(sse.done());
+        assertEquals(sse.events().size(), sse.choiceEvents().size());
+        sse.events().forEach(e -> assertFalse(e.has("usage"), "no usage in " + e));
+    }
+
+    @Test
+    void nonStreamingUsageMatchesTheCountingRuleAndTheAnswer() {
+        JsonNode response = postChat(with(chat("echo-fast", "Hello there, friend!"), "temperature", 0.7))
+                .then().statusCode(200).extract().as(JsonNode.class);
+        assertEquals("chat.completion", response.get("object").asText());
+        assertEquals("Hello there, friend!", response.at("/choices/0/message/content").asText());
+        assertEquals("assistant", response.at("/choices/0/message/role").asText());
+        assertEquals("stop", response.at("/choices/0/finish_reason").asText());
+        assertEquals(3 + 4 + 5, response.at("/usage/prompt_tokens").asInt());
+        assertEquals(5, response.at("/usage/completion_tokens").asInt());
+        assertEquals(3 + 4 + 5 + 5, response.at("/usage/total_tokens").asInt());
+    }
+
+    @Test
+    void maxTokensEndsTheAnswerWithFinishReasonLength() {
+        JsonNode response = postChat(with(chat("fast-sim", "Go on"), "max_tokens", 7)).then().statusCode(200)
+                .extract().as(JsonNode.class);
+        assertEquals("length", response.at("/choices/0/finish_reason").asText());
+        assertEquals(7, response.at("/usage/completion_tokens").asInt());
+        assertEquals(7, Tokenizer.count(response.at("/choices/0/message/content").asText()));
+    }
+
+    @Test
+    void maxCompletionTokensIsHonouredLikeMaxTokens() {
+        postChat(with(chat("fast-sim", "Go on"), "max_completion_tokens", 4)).then().statusCode(200)
+                .body("usage.completion_tokens", equalTo(4)).body("choices[0].finish_reason", equalTo("length"));
+    }
+
+    @Test
+    void withoutMaxTokensLoremRunsToTheConfiguredDefaultLengthAndStops() {
+        postChat(chat("fast-sim", "Go on")).then().statusCode(200)
+                .body("usage.completion_tokens", equalTo(20)).body("choices[0].finish_reason", equalTo("stop"));
+    }
+
+    @Test
+    void stopSequenceCutsTheAnswerBeforeItWithFinishReasonStop() {
+        Map<String, Object> body = with(chat("echo-fast", "alpha beta gamma delta"), "stop", List.of("gamma", "zzz"));
+        postChat(body).then().statusCode(200)
+                .body("choices[0].message.content", equalTo("alpha beta "))
+                .body("choices[0].finish_reason", equalTo("stop"));
+        Sse sse = stream(with(chat("echo-fast", "alpha beta gamma delta"), "stop", "a gam"));
+        assertEquals("alpha bet", sse.content());
+        JsonNode last = sse.choiceEvents().get(sse.choiceEvents().size() - 1);
+        assertEquals("stop", last.at("/choices/0/finish_reason").asText());
+    }
+
+    @Test
+    void echoModeRepeatsTheLastUserMessage() {
+        Map<String, Object> body = Map.of("model", "echo-fast", "stream", true, "messages", List.of(
+                Map.of("role", "system", "content", "Be brief."),
+                Map.of("role", "user", "content", "first question"),
+                Map.of("role", "assistant", "content", "an answer"),
+                Map.of("role", "user", "content", List.of(Map.of("type", "text", "text", "second, please!")))));
+        Sse sse = Sse.parse(postChat(body).then().statusCode(200).extract().asString());
+        assertEquals("second, please!", sse.content());
+        assertTrue(sse.choiceEvents().size() >= 4, "one chunk per token plus the role chunk");
+    }
+
+    @Test
+    void sameRequestGivesTheSameLoremAndTemperatureChangesIt() {
+        Map<String, Object> body = with(chat("fast-sim", "Deterministic?"), "max_tokens", 15);
+        String first = postChat(body).then().extract().path("choices[0].message.content");
+        String second = postChat(body).then().extract().path("choices[0].message.content");
+        assertEquals(first, second);
+        String other = postChat(with(with(chat("fast-sim", "Deterministic?"), "max_tokens", 15), "temperature", 1.5))
+                .then().extract().path("choices[0].message.content");
+        assertNotEquals(first, other);
+    }
+
+    @Test
+    void overTheContextLengthAnswers400WithVllmsMessage() {
+        // echo-fast: max_model_len 64; prompt = 3 + 4 + 1 = 8 tokens.
+        postChat(with(chat("echo-fast", "Hello"), "max_tokens", 60)).then().statusCode(400)
+                .body("error.type", equalTo("BadRequestError"))
+                .body("error.code", equalTo(400))
+                .body("error.param", equalTo("input_tokens"))
+                .body("error.message", equalTo("This model's maximum context length is 64 tokens. However, you "
+                        + "requested 60 output tokens and your prompt contains at least 5 input tokens, for a total "
+                        + "of at least 65 tokens. Please reduce the length of the input prompt or the number of "
+                        + "requested output tokens. (parameter=input_tokens, value=5)"));
+        postChat(with(chat("echo-fast", "Hello"), "max_tokens", 56)).then().statusCode(200);
+    }
+
+    @Test
+    void unknownModelAnswers404InVllmShape() {
+        postChat(chat("no-such-model", "Hi")).then().statusCode(404)
+                .body("error.message", equalTo("The model `no-such-model` does not exist."))
+                .body("error.type", equalTo("NotFoundError"))
+                .body("error.param", equalTo("model"))
+                .body("error.code", equalTo(404));
+    }
+
+    @Test
+    void badJsonAndBadParametersAnswer400() {
+        Requests.json("{\"model\": ").post("/v1/chat/completions").then().statusCode(400)
+                .body("error.type", equalTo("BadRequestError")).body("error.code", equalTo(400));
+        postChat(with(chat("fast-sim", "Hi"), "max_tokens", 0)).then().statusCode(400)
+                .body("error.message", equalTo("max_tokens must be at least 1, got 0."));
+        postChat(with(chat("fast-sim", "Hi"), "n", 2)).then().statusCode(400).body("error.param", equalTo("n"));
+        postChat(with(chat("fast-sim", "Hi"), "temperature", -1)).then().statusCode(400);
+        postChat(with(chat("fast-sim", "Hi"), "stop", 5)).then().statusCode(400);
+        postChat(Map.of("model", "fast-sim", "messages", List.of())).then().statusCode(400);
+        postChat(with(chat("fast-sim", "Hi"), "stream_options", Map.of("include_usage", true))).then()
+                .statusCode(400).body("error.param", equalTo("stream_options"));
+    }
+}
