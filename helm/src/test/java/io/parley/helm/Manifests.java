@@ -75,12 +75,11 @@ final class Manifests {
     static List<Map<String, Object>> split(String yaml) {
         List<Map<String, Object>> docs = new ArrayList<>();
         try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(yaml)) {
-            var iterator = YAML.readValues(parser, new TypeReference<LinkedHashMap<String, Object>>() {
-            });
+            var iterator = YAML.readValues(parser, Object.class);
             while (iterator.hasNext()) {
-                Map<String, Object> doc = iterator.next();
-                if (doc != null && !doc.isEmpty()) {
-                    docs.add(doc);
+                if (iterator.next() instanceof Map<?, ?> doc && !doc.isEmpty()) {
+                    docs.add(YAML.convertValue(doc, new TypeReference<LinkedHashMap<String, Object>>() {
+                    }));
                 }
             }
         } catch (IOException e) {
