@@ -1,7 +1,5 @@
 package io.parley.usage.rest;
 
-import java.util.Optional;
-
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
@@ -11,33 +9,30 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
 
-import io.parley.usage.model.UsageFilter;
-import io.parley.usage.service.QueryService;
-
-/** Everyone's usage, for admins: filtered keyset pages as JSON, or the whole filtered view as CSV. */
+/**
+ * Everyone's usage, for admins: filtered keyset pages and summaries as JSON, or any filtered view as CSV
+ * ({@code format=csv} or {@code Accept: text/csv}).
+ */
 @Path("/admin/usage")
 @RolesAllowed("admin")
+@Produces({ MediaType.APPLICATION_JSON, CsvSupport.TEXT_CSV })
 public class AdminUsageResource {
 
-    private final QueryService query;
+    private final UsageResponses responses;
 
-    public AdminUsageResource(QueryService query) {
-        this.query = query;
+    public AdminUsageResource(UsageResponses responses) {
+        this.responses = responses;
     }
 
     @GET
-    @Produces({ MediaType.APPLICATION_JSON, CsvSupport.TEXT_CSV })
     public Response list(@BeanParam UsageQuery params, @Context HttpHeaders headers) {
-        UsageFilter filter = params.filter();
-        if (CsvSupport.wantsCsv(params.format, headers)) {
-            StreamingOutput body = out -> query.exportCsv(filter, out);
-            return Response.ok(body, CsvSupport.TEXT_CSV + "; charset=UTF-8")
-                    .header("Content-Disposition", "attachment; filename=\"usage.csv\"")
-                    .build();
-        }
-        return Response.ok(query.page(filter, Optional.ofNullable(params.cursor), Optional.ofNullable(params.limit)),
-                MediaType.APPLICATION_JSON_TYPE).build();
+        return responses.records(params.filter(), params, headers, "usage.csv");
+    }
+
+    @GET
+    @Path("/summary")
+    public Response summary(@BeanParam UsageQuery params, @Context HttpHeaders headers) {
+        return responses.summary(params.filter(), params, headers, "usage-summary.csv");
     }
 }

@@ -36,6 +36,9 @@ public class UsageQuery {
     public Integer limit;
     @QueryParam("cursor")
     public String cursor;
+    /** Summaries only: model (default), user, day or hour. */
+    @QueryParam("group_by")
+    public String groupBy;
     /** {@code csv} for a CSV export (as does {@code Accept: text/csv}). */
     @QueryParam("format")
     public String format;
