@@ -1,0 +1,344 @@
+package io.parley.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+import com.marcnuri.helm.Helm;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+
+/** What the chart renders for particular settings. */
+class ChartBehaviourTest {
+
+    static List<Manifests.Doc> docs(String valueSet) {
+        return ChartRenderTest.docs(valueSet);
+    }
+
+    static <T> List<T> ofType(List<Manifests.Doc> docs, Class<T> type) {
+        return docs.stream().filter(doc -> type.isInstance(doc.typed())).map(doc -> doc.as(type)).toList();
+    }
+
+    static Manifests.Doc find(List<Manifests.Doc> docs, String kind, String name) {
+        return docs.stream().filter(doc -> doc.kind().equals(kind) && doc.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(kind + "/" + name + " not rendered"));
+    }
+
+    @Test
+    void registryRoleGrantsOnlyGetListWatchOnPodsBundlesAndBundleDeploymentsInTheReleaseNamespace() {
+        List<Manifests.Doc> docs = docs("default");
+
+        List<Role> roles = ofType(docs, Role.class);
+        assertThat(roles).singleElement().satisfies(role -> {
+            assertThat(role.getMetadata().getNamespace()).isEqualTo(Chart.NAMESPACE);
+            Checks.assertRegistryRules(role.getRules());
+        });
+        assertThat(ofType(docs, RoleBinding.class)).singleElement().satisfies(binding -> {
+            assertThat(binding.getRoleRef().getName()).isEqualTo(roles.get(0).getMetadata().getName());
+            assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+                assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+                assertThat(subject.getName()).isEqualTo("parley-registry");
+            });
+        });
+        assertThat(ofType(docs, ClusterRole.class)).isEmpty();
+        assertThat(ofType(docs, ClusterRoleBinding.class)).isEmpty();
+    }
+
+    @Test
+    void registryGetsOneRolePerWatchedNamespace() {
+        List<Manifests.Doc> docs = docs("production");
+
+        assertThat(ofType(docs, Role.class)).extracting(role -> role.getMetadata().getNamespace())
+                .containsExactlyInAnyOrder("sambastack", "team-a");
+        ofType(docs, Role.class).forEach(role -> Checks.assertRegistryRules(role.getRules()));
+        assertThat(ofType(docs, RoleBinding.class)).extracting(binding -> binding.getMetadata().getNamespace())
+                .containsExactlyInAnyOrder("sambastack", "team-a");
+        assertThat(ofType(docs, ClusterRole.class)).isEmpty();
+        Checks.PodOf registry = registry(docs);
+        assertThat(Checks.env(registry, "PARLEY_REGISTRY_NAMESPACES")).isEqualTo("sambastack,team-a");
+    }
+
+    @Test
+    void watchingAllNamespacesUsesAClusterRoleWithTheSameRulesAndNoRole() {
+        List<Manifests.Doc> docs = Manifests.parse(Chart.render("default", "registry:\n  watchNamespaces: [\"*\"]\n"));
+
+        assertThat(ofType(docs, Role.class)).isEmpty();
+        assertThat(ofType(docs, RoleBinding.class)).isEmpty();
+        assertThat(ofType(docs, ClusterRole.class)).singleElement()
+                .satisfies(role -> Checks.assertRegistryRules(role.getRules()));
+        assertThat(ofType(docs, ClusterRoleBinding.class)).singleElement().satisfies(binding -> assertThat(
+                binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getNamespace()).isEqualTo("parley")));
+        assertThat(Checks.env(registry(docs), "PARLEY_REGISTRY_NAMESPACES")).isEqualTo("*");
+    }
+
+    @Test
+    void onlyTheRegistryMountsAnApiToken() {
+        for (Checks.PodOf pod : Checks.pods(docs("demo"))) {
+            boolean registry = "registry".equals(pod.component());
+            assertThat(pod.spec().getAutomountServiceAccountToken()).as(pod.owner().id()).isEqualTo(registry);
+            assertThat(pod.spec().getServiceAccountName()).as(pod.owner().id())
+                    .isEqualTo(registry ? "parley-registry" : "parley");
+        }
+    }
+
+    static Checks.PodOf registry(List<Manifests.Doc> docs) {
+        return Checks.pods(docs).stream().filter(pod -> "registry".equals(pod.component())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void crdsAreInstalledWithTheKeepPolicyAndCanBeLeftOut() {
+        List<CustomResourceDefinition> crds = ofType(docs("default"), CustomResourceDefinition.class);
+        assertThat(crds).extracting(crd -> crd.getMetadata().getName())
+                .containsExactlyInAnyOrder("bundles.sambanova.ai", "bundledeployments.sambanova.ai");
+        assertThat(crds).allSatisfy(crd -> assertThat(crd.getMetadata().getAnnotations())
+                .containsEntry("helm.sh/resource-policy", "keep"));
+
+        assertThat(ofType(docs("production"), CustomResourceDefinition.class)).as("crds.install=false").isEmpty();
+
+        List<CustomResourceDefinition> notKept = ofType(
+                Manifests.parse(Chart.render("default", "crds:\n  keep: false\n")), CustomResourceDefinition.class);
+        assertThat(notKept).hasSize(2).allSatisfy(crd -> assertThat(crd.getMetadata().getAnnotations())
+                .doesNotContainKey("helm.sh/resource-policy"));
+    }
+
+    @Test
+    void schemaRejectsAMisspelledValue() {
+        assertThatThrownBy(() -> Chart.render("default", "registry:\n  watchNamspaces: [team-a]\n"))
+                .hasMessageContaining("watchNamspaces");
+        assertThatThrownBy(() -> Chart.render("default", "demo:\n  enabeld: true\n")).hasMessageContaining("enabeld");
+        assertThatThrownBy(() -> Chart.render("default", "proxy:\n  autoscaling:\n    maxReplica: 3\n"))
+                .hasMessageContaining("maxReplica");
+    }
+
+    @Test
+    void schemaRefusesInlinedSecretsAndWrongTypes() {
+        assertThatThrownBy(() -> Chart.render("default", "database:\n  password: hunter2\n"))
+                .hasMessageContaining("password");
+        assertThatThrownBy(() -> Chart.render("default", "oidc:\n  clientSecret: s3cr3t\n"))
+                .hasMessageContaining("clientSecret");
+        assertThatThrownBy(() -> Chart.render("default", "chat:\n  replicaCount: two\n"))
+                .hasMessageContaining("replicaCount");
+        assertThatThrownBy(() -> Chart.render("default", "registry:\n  source: etcd\n")).hasMessageContaining("source");
+    }
+
+    @Test
+    void missingOidcUrlOrDatabaseSecretFailsWithAClearMessage() {
+        assertThatThrownBy(() -> Chart.render("default", "oidc:\n  authServerUrl: \"\"\n"))
+                .hasMessageContaining("oidc.authServerUrl is required");
+        assertThatThrownBy(() -> Chart.render("default", "database:\n  existingSecret: \"\"\n"))
+                .hasMessageContaining("database.existingSecret is required");
+    }
+
+    @Test
+    void serviceWiringUsesTheInClusterServiceUrlsAndTheNamedSecrets() {
+        List<Manifests.Doc> docs = docs("production");
+        Checks.PodOf proxy = pod(docs, "proxy");
+        Checks.PodOf chat = pod(docs, "chat");
+
+        assertThat(Checks.env(proxy, "PARLEY_REGISTRY_URL")).isEqualTo("http://parley-registry.parley.svc:8080");
+        assertThat(Checks.env(proxy, "PARLEY_USAGE_URL")).isEqualTo("http://parley-usage.parley.svc:8080");
+        assertThat(Checks.env(chat, "PARLEY_PROXY_URL")).isEqualTo("http://parley-proxy.parley.svc:8080");
+        assertThat(Checks.env(proxy, "PARLEY_OIDC_URL")).isEqualTo("https://sso.example.com/realms/parley");
+        assertThat(Checks.env(proxy, "PARLEY_DB_URL"))
+                .isEqualTo("jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_proxy?sslmode=require");
+        assertThat(Checks.env(pod(docs, "usage"), "PARLEY_DB_URL")).endsWith("/parley_usage?sslmode=require");
+        assertThat(Checks.env(chat, "PARLEY_DB_URL")).endsWith("/parley_chat?sslmode=require");
+        assertThat(secretRef(proxy, "PARLEY_PROXY_CLIENT_SECRET")).isEqualTo("parley-oidc-clients/proxy-client-secret");
+        assertThat(secretRef(chat, "PARLEY_WEB_CLIENT_SECRET")).isEqualTo("parley-oidc-clients/web-client-secret");
+        assertThat(secretRef(proxy, "PARLEY_DB_PASSWORD")).isEqualTo("parley-pg-app/password");
+        assertThat(Checks.env(registry(docs), "PARLEY_REGISTRY_SOURCE")).isEqualTo("kubernetes");
+        assertThat(Checks.pods(docs)).filteredOn(pod -> Checks.SERVICES.containsKey(pod.component()))
+                .hasSize(4).allSatisfy(pod -> assertThat(Checks.env(pod, "QUARKUS_HTTP_PORT")).isEqualTo("8080"));
+    }
+
+    static Checks.PodOf pod(List<Manifests.Doc> docs, String component) {
+        return Checks.pods(docs).stream().filter(pod -> component.equals(pod.component())).findFirst().orElseThrow();
+    }
+
+    static String secretRef(Checks.PodOf pod, String env) {
+        var ref = pod.spec().getContainers().get(0).getEnv().stream().filter(e -> e.getName().equals(env)).findFirst()
+                .orElseThrow().getValueFrom().getSecretKeyRef();
+        return ref.getName() + "/" + ref.getKey();
+    }
+
+    @Test
+    void shutdownLetsReadinessDropAndStreamsFinishWithinTheGracePeriod() {
+        for (Checks.PodOf pod : Checks.pods(docs("production"))) {
+            if (!Checks.SERVICES.containsKey(pod.component())) {
+                continue;
+            }
+            long grace = pod.spec().getTerminationGracePeriodSeconds();
+            long delay = seconds(Checks.env(pod, "QUARKUS_SHUTDOWN_DELAY"));
+            long timeout = seconds(Checks.env(pod, "QUARKUS_SHUTDOWN_TIMEOUT"));
+            assertThat(delay).as("%s readiness drops before work stops", pod.owner().id()).isPositive();
+            assertThat(delay + timeout).as("%s finishes before SIGKILL", pod.owner().id()).isLessThan(grace);
+        }
+        assertThat(pod(docs("production"), "proxy").spec().getTerminationGracePeriodSeconds())
+                .as("a 10-minute stream finishes during a rollout").isGreaterThanOrEqualTo(600);
+    }
+
+    static long seconds(String duration) {
+        assertThat(duration).endsWith("s");
+        return Long.parseLong(duration.substring(0, duration.length() - 1));
+    }
+
+    @Test
+    void statelessServicesGetPdbsAndOptionalHpas() {
+        List<Manifests.Doc> docs = docs("production");
+
+        assertThat(ofType(docs, PodDisruptionBudget.class)).extracting(pdb -> pdb.getMetadata().getName())
+                .containsExactlyInAnyOrder("parley-chat", "parley-registry", "parley-proxy", "parley-usage");
+        assertThat(ofType(docs, HorizontalPodAutoscaler.class)).extracting(hpa -> hpa.getSpec().getScaleTargetRef().getName())
+                .containsExactlyInAnyOrder("parley-proxy", "parley-chat");
+        Map<String, Integer> replicas = ofType(docs, Deployment.class).stream().collect(Collectors
+                .toMap(d -> d.getMetadata().getName(),
+                        d -> d.getSpec().getReplicas() == null ? -1 : d.getSpec().getReplicas()));
+        assertThat(replicas).as("an HPA owns the replica count").containsEntry("parley-proxy", -1)
+                .containsEntry("parley-chat", -1).containsEntry("parley-registry", 2).containsEntry("parley-usage", 2);
+        assertThat(ofType(docs("default"), HorizontalPodAutoscaler.class)).isEmpty();
+    }
+
+    @Test
+    void ingressesRouteToTheChatServiceAndTheProxyOnly() {
+        List<Manifests.Doc> docs = docs("production");
+
+        List<Ingress> ingresses = ofType(docs, Ingress.class);
+        assertThat(ingresses).extracting(i -> i.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend()
+                .getService().getName()).containsExactlyInAnyOrder("parley-chat", "parley-proxy");
+        Set<String> services = ofType(docs, Service.class).stream().map(s -> s.getMetadata().getName())
+                .collect(Collectors.toSet());
+        assertThat(ingresses).allSatisfy(i -> {
+            assertThat(services).contains(i.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend()
+                    .getService().getName());
+            assertThat(i.getSpec().getTls()).isNotEmpty();
+        });
+        assertThat(ofType(docs("default"), Ingress.class)).isEmpty();
+    }
+
+    @Test
+    void everyServiceSelectsPodsThatServeItsTargetPort() {
+        for (String valueSet : Chart.VALUE_SETS) {
+            List<Manifests.Doc> docs = docs(valueSet);
+            List<Checks.PodOf> pods = Checks.pods(docs);
+            for (Service service : ofType(docs, Service.class)) {
+                Map<String, String> selector = service.getSpec().getSelector();
+                List<Checks.PodOf> selected = pods.stream().filter(pod -> !(pod.owner().typed() instanceof Pod))
+                        .filter(pod -> pod.template().getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                        .toList();
+                assertThat(selected).as("%s %s selects one workload", valueSet, service.getMetadata().getName()).hasSize(1);
+                String targetPort = service.getSpec().getPorts().get(0).getTargetPort().getStrVal();
+                assertThat(selected.get(0).spec().getContainers().get(0).getPorts())
+                        .anySatisfy(port -> assertThat(port.getName()).isEqualTo(targetPort));
+            }
+        }
+    }
+
+    @Test
+    void everyPodIsFencedByANetworkPolicyAndModelPodsAdmitOnlyTheProxyAndTheRegistry() {
+        List<Manifests.Doc> docs = docs("demo");
+        List<NetworkPolicy> policies = ofType(docs, NetworkPolicy.class);
+
+        for (Checks.PodOf pod : Checks.pods(docs)) {
+            if (pod.owner().typed() instanceof Pod) {
+                continue; // the helm test pod receives no traffic
+            }
+            assertThat(policies).as("%s is selected by a NetworkPolicy", pod.owner().id()).anySatisfy(policy -> assertThat(
+                    pod.template().getMetadata().getLabels())
+                    .containsAllEntriesOf(policy.getSpec().getPodSelector().getMatchLabels()));
+        }
+        assertThat(admittedComponents(policy(policies, "parley-simulator"))).containsExactlyInAnyOrder("proxy", "registry");
+        assertThat(admittedComponents(policy(policies, "parley-postgresql"))).containsExactlyInAnyOrder("chat", "proxy",
+                "usage");
+        assertThat(admittedComponents(policy(policies, "parley-registry"))).containsExactlyInAnyOrder("chat", "proxy", "test");
+        assertThat(admittedComponents(policy(policies, "parley-usage"))).containsExactlyInAnyOrder("chat", "proxy", "test");
+
+        List<NetworkPolicy> production = ofType(docs("production"), NetworkPolicy.class);
+        assertThat(admittedComponents(policy(production, "parley-models"))).containsExactlyInAnyOrder("proxy", "registry");
+        assertThat(policy(production, "parley-models").getSpec().getPodSelector().getMatchLabels())
+                .containsEntry("app.kubernetes.io/part-of", "sambastack");
+        assertThat(policy(production, "parley-proxy").getSpec().getIngress().get(0).getFrom())
+                .as("the proxy admits the ingress controller's namespace besides chat-service")
+                .anySatisfy(peer -> assertThat(peer.getNamespaceSelector()).isNotNull());
+    }
+
+    static NetworkPolicy policy(List<NetworkPolicy> policies, String name) {
+        return policies.stream().filter(p -> p.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    static List<String> admittedComponents(NetworkPolicy policy) {
+        assertThat(policy.getSpec().getPolicyTypes()).contains("Ingress");
+        return policy.getSpec().getIngress().stream().flatMap(rule -> rule.getFrom().stream())
+                .map(NetworkPolicyPeer::getPodSelector)
+                .peek(selector -> assertThat(selector).as("only pod selectors of this release").isNotNull())
+                .map(selector -> selector.getMatchLabels().get("app.kubernetes.io/component")).toList();
+    }
+
+    @Test
+    void demoModeAddsPostgresTheSimulatorAndSampleResourcesAsPostInstallHooks() {
+        List<Manifests.Doc> docs = docs("demo");
+
+        Checks.PodOf registry = registry(docs);
+        assertThat(Checks.env(registry, "PARLEY_REGISTRY_SOURCE")).isEqualTo("kubernetes,static");
+        assertThat(Checks.env(registry, "PARLEY_SIMULATOR_URL")).isEqualTo("http://parley-simulator.parley.svc:8080");
+        assertThat(Checks.env(pod(docs, "proxy"), "PARLEY_DB_URL"))
+                .isEqualTo("jdbc:postgresql://parley-postgresql.parley.svc:5432/parley_proxy");
+        assertThat(secretRef(pod(docs, "postgresql"), "POSTGRES_PASSWORD")).isEqualTo("parley-db/password");
+
+        Manifests.Doc bundle = find(docs, "Bundle", "parley-simulator");
+        Manifests.Doc deployment = find(docs, "BundleDeployment", "parley-simulator");
+        for (Manifests.Doc hook : List.of(bundle, deployment)) {
+            assertThat(hook.annotations()).containsEntry(Chart.HOOK_MARK + "hook", "post-install,post-upgrade");
+        }
+        assertThat(CustomResources.violations(bundle, docs)).isEmpty();
+        assertThat(CustomResources.violations(deployment, docs)).isEmpty();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) deployment.raw().get("spec");
+        assertThat(spec.get("bundle")).as("the BundleDeployment deploys the demo Bundle").isEqualTo(bundle.name());
+        assertThat(find(docs, "Service", deployment.name())).as("the endpoint resolves to the Service of the same name")
+                .isNotNull();
+
+        List<Manifests.Doc> defaults = docs("default");
+        assertThat(defaults).extracting(Manifests.Doc::kind).doesNotContain("StatefulSet", "Bundle", "BundleDeployment");
+        assertThat(Checks.pods(defaults)).extracting(Checks.PodOf::component).doesNotContain("simulator", "postgresql");
+    }
+
+    @Test
+    void helmTestHookChecksThatEveryServiceAnswers() {
+        Manifests.Doc test = find(docs("default"), "Pod", "parley-test");
+
+        assertThat(test.annotations()).containsEntry(Chart.HOOK_MARK + "hook", "test");
+        String script = String.join("\n", test.as(Pod.class).getSpec().getContainers().get(0).getArgs());
+        for (String component : Checks.SERVICES.keySet()) {
+            assertThat(script).contains("http://parley-" + component + ".parley.svc:8080/q/health/ready");
+        }
+        assertThat(script).contains("/v1/models").contains("401");
+    }
+
+    @Test
+    void notesTellTheNextSteps() {
+        String output = new Helm(Chart.DIR).install().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
+                .withValuesFile(Chart.values("demo")).dryRun().clientOnly().call().getOutput();
+
+        assertThat(output).contains("helm test parley -n parley")
+                .contains("kubectl -n parley port-forward svc/parley-chat 8080:8080")
+                .contains("DEMO MODE");
+    }
+}
