@@ -1,5 +1,7 @@
 package io.parley.simulator.metrics;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +22,8 @@ public class SimulatorMetrics {
 
     private final MeterRegistry registry;
     private final AtomicInteger activeStreams = new AtomicInteger();
+    /** Per-model token counters, looked up once: they are bumped for every token on the event loop. */
+    private final Map<String, Counter> tokenCounters = new ConcurrentHashMap<>();
 
     public SimulatorMetrics(MeterRegistry registry, SimulatorConfig config) {
         this.registry = registry;
@@ -39,8 +43,12 @@ public class SimulatorMetrics {
     }
 
     public void tokens(String model, int count) {
-        Counter.builder("simulator.generated.tokens").description("Completion tokens generated")
-                .tag("model", model).register(registry).increment(count);
+        Counter counter = tokenCounters.computeIfAbsent(model,
+                m -> Counter.builder("simulator.generated.tokens").description("Completion tokens generated")
+                        .tag("model", m).register(registry));
+        if (count > 0) {
+            counter.increment(count);
+        }
     }
 
     public void clientDisconnect(String model) {

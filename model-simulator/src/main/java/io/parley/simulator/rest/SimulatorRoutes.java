@@ -30,7 +30,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The vLLM-compatible HTTP surface, as raw Vert.x routes running on the event loop: {@code GET /v1/models},
- * {@code GET /health}, {@code GET /version}, {@code GET /metrics}, {@code POST /v1/chat/completions} and
+ * {@code GET /health}, {@code /ping}, {@code GET /version}, {@code GET /metrics}, {@code POST /v1/chat/completions} and
  * {@code POST /v1/completions}. Handlers only parse, delegate and map.
  */
 @ApplicationScoped
@@ -63,6 +63,7 @@ public class SimulatorRoutes {
     void routes(@Observes Router router) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
         router.get("/health").handler(ctx -> ctx.response().setStatusCode(200).end());
+        router.route("/ping").handler(ctx -> ctx.response().setStatusCode(200).end());
         router.get("/version").handler(ctx -> json(ctx, 200, Map.of("version", "simulator")));
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prometheus.scrape()));

@@ -100,6 +100,18 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void outputTokensHeaderSetsTheNaturalLengthOfALoremAnswer() {
+        Requests.json(chat("fast-sim", "Go on")).header("X-Simulator-Output-Tokens", "3")
+                .header("X-Simulator-Itl-Ms", "0").header("X-Simulator-Ttft-Ms", "0")
+                .post("/v1/chat/completions").then().statusCode(200)
+                .body("usage.completion_tokens", equalTo(3)).body("choices[0].finish_reason", equalTo("stop"));
+        Sse sse = Sse.parse(Requests.json(with(with(chat("fast-sim", "Go on"), "stream", true), "max_tokens", 2))
+                .header("X-Simulator-Output-Tokens", "3").header("X-Simulator-Itl-Ms", "0")
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString());
+        assertEquals(2, Tokenizer.count(sse.content()), "max_tokens still caps it");
+    }
+
+    @Test
     void stopSequenceCutsTheAnswerBeforeItWithFinishReasonStop() {
         Map<String, Object> body = with(chat("echo-fast", "alpha beta gamma delta"), "stop", List.of("gamma", "zzz"));
         postChat(body).then().statusCode(200)
