@@ -82,8 +82,13 @@ API token mounted.
 {{- printf "%s:%s" $repository $tag }}
 {{- end }}
 
-{{/* In-cluster base URL of a component's Service. */}}
+{{/* Base URL of a component's Service from inside the release namespace (no namespace in it, so manifests can be moved with kustomize). */}}
 {{- define "parley.url" -}}
+{{- printf "http://%s:%d" (include "parley.componentName" .) (int (get .root.Values .component).service.port) }}
+{{- end }}
+
+{{/* Base URL of a component's Service from anywhere in the cluster. */}}
+{{- define "parley.clusterUrl" -}}
 {{- printf "http://%s.%s.svc:%d" (include "parley.componentName" .) .root.Release.Namespace (int (get .root.Values .component).service.port) }}
 {{- end }}
 
@@ -110,18 +115,22 @@ seccompProfile:
   type: RuntimeDefault
 {{- end }}
 
-{{/* JDBC URL of a component's database. */}}
-{{- define "parley.jdbcUrl" -}}
-{{- $db := .root.Values.database }}
-{{- $host := $db.host }}
-{{- if .root.Values.demo.enabled }}
-{{- $host = printf "%s.%s.svc" (include "parley.componentName" (dict "root" .root "component" "postgresql")) .root.Release.Namespace }}
+{{/* Host of the database server: the demo PostgreSQL in demo mode, database.host otherwise. */}}
+{{- define "parley.databaseHost" -}}
+{{- if .Values.demo.enabled }}
+{{- include "parley.componentName" (dict "root" . "component" "postgresql") }}
+{{- else }}
+{{- required "database.host is required (or demo.enabled=true)" .Values.database.host }}
 {{- end }}
-{{- $url := printf "jdbc:postgresql://%s:%d/%s" $host (int $db.port) (get $db.names .component) }}
-{{- if $db.parameters }}
-{{- $url = printf "%s?%s" $url $db.parameters }}
 {{- end }}
-{{- $url }}
+
+{{/* Registry sources: registry.source, plus "static" in demo mode (the built-in simulator endpoint). */}}
+{{- define "parley.registrySources" -}}
+{{- $sources := splitList "," .Values.registry.source }}
+{{- if and .Values.demo.enabled (not (has "static" $sources)) }}
+{{- $sources = append $sources "static" }}
+{{- end }}
+{{- join "," $sources }}
 {{- end }}
 
 {{/*
@@ -147,7 +156,20 @@ from the same Secret).
 {{- if has "*" .Values.registry.watchNamespaces }}true{{- end }}
 {{- end }}
 
-{{/* Environment of one component: the wiring between the services, then the component's extra env. */}}
+{{/* An env var read from the release's ConfigMap (common-configmap.yaml). */}}
+{{- define "parley.configEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    configMapKeyRef:
+      name: {{ include "parley.fullname" .root }}-config
+      key: {{ .name }}
+{{- end }}
+
+{{/*
+Environment of one component. Settings an operator changes per installation (OIDC issuer, database
+server, registry sources) come from the ConfigMap <fullname>-config, so that a kustomize overlay
+changes them in one place; secrets come from the named Secrets; the rest is fixed wiring.
+*/}}
 {{- define "parley.env" -}}
 {{- $root := .root }}
 {{- $values := get $root.Values .component }}
@@ -158,12 +180,14 @@ from the same Secret).
 - name: QUARKUS_SHUTDOWN_DELAY
   value: {{ printf "%ds" (int $root.Values.shutdown.delaySeconds) | quote }}
 {{- if ne .component "simulator" }}
-- name: PARLEY_OIDC_URL
-  value: {{ required "oidc.authServerUrl is required (for example https://keycloak.example.com/realms/parley)" $root.Values.oidc.authServerUrl | quote }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_OIDC_URL") }}
 {{- end }}
 {{- if has .component (list "chat" "proxy" "usage") }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_DB_HOST") }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_DB_PORT") }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_DB_OPTIONS") }}
 - name: PARLEY_DB_URL
-  value: {{ include "parley.jdbcUrl" . | quote }}
+  value: {{ printf "jdbc:postgresql://$(PARLEY_DB_HOST):$(PARLEY_DB_PORT)/%s$(PARLEY_DB_OPTIONS)" (get $root.Values.database.names .component) | quote }}
 - name: PARLEY_DB_USER
   valueFrom:
     secretKeyRef:
@@ -178,12 +202,12 @@ from the same Secret).
 {{- if has .component (list "chat" "proxy") }}
 - name: PARLEY_REGISTRY_URL
   value: {{ include "parley.url" (dict "root" $root "component" "registry") | quote }}
+- name: PARLEY_USAGE_URL
+  value: {{ include "parley.url" (dict "root" $root "component" "usage") | quote }}
 {{- end }}
 {{- if eq .component "chat" }}
 - name: PARLEY_PROXY_URL
   value: {{ include "parley.url" (dict "root" $root "component" "proxy") | quote }}
-- name: PARLEY_USAGE_URL
-  value: {{ include "parley.url" (dict "root" $root "component" "usage") | quote }}
 - name: PARLEY_WEB_CLIENT_SECRET
   valueFrom:
     secretKeyRef:
@@ -191,8 +215,6 @@ from the same Secret).
       key: {{ $root.Values.oidc.webClientSecretKey }}
 {{- end }}
 {{- if eq .component "proxy" }}
-- name: PARLEY_USAGE_URL
-  value: {{ include "parley.url" (dict "root" $root "component" "usage") | quote }}
 - name: PARLEY_PROXY_CLIENT_SECRET
   valueFrom:
     secretKeyRef:
@@ -200,21 +222,22 @@ from the same Secret).
       key: {{ $root.Values.oidc.proxyClientSecretKey }}
 {{- end }}
 {{- if eq .component "registry" }}
-{{- $sources := splitList "," $root.Values.registry.source }}
-{{- if and $root.Values.demo.enabled (not (has "static" $sources)) }}
-{{- $sources = append $sources "static" }}
-{{- end }}
-- name: PARLEY_REGISTRY_SOURCE
-  value: {{ join "," $sources | quote }}
-{{- if $root.Values.demo.enabled }}
-{{- /* the registry's built-in static endpoint "local-simulator" points at the demo simulator */}}
-- name: PARLEY_SIMULATOR_URL
-  value: {{ include "parley.url" (dict "root" $root "component" "simulator") | quote }}
-{{- end }}
-- name: PARLEY_REGISTRY_NAMESPACES
-  value: {{ include "parley.watchNamespaces" $root | quote }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_REGISTRY_SOURCE") }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_REGISTRY_NAMESPACES") }}
+{{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_SIMULATOR_URL") }}
 {{- end }}
 {{- with $values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/* Data of the ConfigMap <fullname>-config. */}}
+{{- define "parley.configData" -}}
+PARLEY_OIDC_URL: {{ required "oidc.authServerUrl is required (for example https://keycloak.example.com/realms/parley)" .Values.oidc.authServerUrl | quote }}
+PARLEY_DB_HOST: {{ include "parley.databaseHost" . | quote }}
+PARLEY_DB_PORT: {{ .Values.database.port | quote }}
+PARLEY_DB_OPTIONS: {{ ternary (printf "?%s" .Values.database.parameters) "" (ne .Values.database.parameters "") | quote }}
+PARLEY_REGISTRY_SOURCE: {{ include "parley.registrySources" . | quote }}
+PARLEY_REGISTRY_NAMESPACES: {{ include "parley.watchNamespaces" . | quote }}
+PARLEY_SIMULATOR_URL: {{ include "parley.url" (dict "root" . "component" "simulator") | quote }}
 {{- end }}

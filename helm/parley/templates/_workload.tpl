@@ -32,10 +32,11 @@ spec:
         {{- with $values.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- with $values.podAnnotations }}
       annotations:
+        checksum/config: {{ include "parley.configData" $root | sha256sum }}
+        {{- with $values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
-      {{- end }}
+        {{- end }}
     spec:
       serviceAccountName: {{ include "parley.serviceAccountName" . }}
       automountServiceAccountToken: {{ eq .component "registry" }}

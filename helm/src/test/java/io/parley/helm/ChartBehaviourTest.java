@@ -72,8 +72,7 @@ class ChartBehaviourTest {
         assertThat(ofType(docs, RoleBinding.class)).extracting(binding -> binding.getMetadata().getNamespace())
                 .containsExactlyInAnyOrder("sambastack", "team-a");
         assertThat(ofType(docs, ClusterRole.class)).isEmpty();
-        Checks.PodOf registry = registry(docs);
-        assertThat(Checks.env(registry, "PARLEY_REGISTRY_NAMESPACES")).isEqualTo("sambastack,team-a");
+        assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_NAMESPACES", "sambastack,team-a");
     }
 
     @Test
@@ -86,7 +85,7 @@ class ChartBehaviourTest {
                 .satisfies(role -> Checks.assertRegistryRules(role.getRules()));
         assertThat(ofType(docs, ClusterRoleBinding.class)).singleElement().satisfies(binding -> assertThat(
                 binding.getSubjects()).singleElement().satisfies(s -> assertThat(s.getNamespace()).isEqualTo("parley")));
-        assertThat(Checks.env(registry(docs), "PARLEY_REGISTRY_NAMESPACES")).isEqualTo("*");
+        assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_NAMESPACES", "*");
     }
 
     @Test
@@ -150,23 +149,28 @@ class ChartBehaviourTest {
     @Test
     void serviceWiringUsesTheInClusterServiceUrlsAndTheNamedSecrets() {
         List<Manifests.Doc> docs = docs("production");
-        Checks.PodOf proxy = pod(docs, "proxy");
-        Checks.PodOf chat = pod(docs, "chat");
+        Map<String, String> proxy = Checks.resolvedEnv(pod(docs, "proxy"), docs);
+        Map<String, String> chat = Checks.resolvedEnv(pod(docs, "chat"), docs);
 
-        assertThat(Checks.env(proxy, "PARLEY_REGISTRY_URL")).isEqualTo("http://parley-registry.parley.svc:8080");
-        assertThat(Checks.env(proxy, "PARLEY_USAGE_URL")).isEqualTo("http://parley-usage.parley.svc:8080");
-        assertThat(Checks.env(chat, "PARLEY_PROXY_URL")).isEqualTo("http://parley-proxy.parley.svc:8080");
-        assertThat(Checks.env(proxy, "PARLEY_OIDC_URL")).isEqualTo("https://sso.example.com/realms/parley");
-        assertThat(Checks.env(proxy, "PARLEY_DB_URL"))
-                .isEqualTo("jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_proxy?sslmode=require");
-        assertThat(Checks.env(pod(docs, "usage"), "PARLEY_DB_URL")).endsWith("/parley_usage?sslmode=require");
-        assertThat(Checks.env(chat, "PARLEY_DB_URL")).endsWith("/parley_chat?sslmode=require");
-        assertThat(secretRef(proxy, "PARLEY_PROXY_CLIENT_SECRET")).isEqualTo("parley-oidc-clients/proxy-client-secret");
-        assertThat(secretRef(chat, "PARLEY_WEB_CLIENT_SECRET")).isEqualTo("parley-oidc-clients/web-client-secret");
-        assertThat(secretRef(proxy, "PARLEY_DB_PASSWORD")).isEqualTo("parley-pg-app/password");
-        assertThat(Checks.env(registry(docs), "PARLEY_REGISTRY_SOURCE")).isEqualTo("kubernetes");
+        assertThat(proxy).containsEntry("PARLEY_REGISTRY_URL", "http://parley-registry:8080")
+                .containsEntry("PARLEY_USAGE_URL", "http://parley-usage:8080")
+                .containsEntry("PARLEY_OIDC_URL", "https://sso.example.com/realms/parley")
+                .containsEntry("PARLEY_DB_URL",
+                        "jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_proxy?sslmode=require")
+                .containsEntry("PARLEY_PROXY_CLIENT_SECRET", "secret:parley-oidc-clients/proxy-client-secret")
+                .containsEntry("PARLEY_DB_USER", "secret:parley-pg-app/username")
+                .containsEntry("PARLEY_DB_PASSWORD", "secret:parley-pg-app/password");
+        assertThat(chat).containsEntry("PARLEY_PROXY_URL", "http://parley-proxy:8080")
+                .containsEntry("PARLEY_REGISTRY_URL", "http://parley-registry:8080")
+                .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_chat?sslmode=require")
+                .containsEntry("PARLEY_WEB_CLIENT_SECRET", "secret:parley-oidc-clients/web-client-secret");
+        assertThat(Checks.resolvedEnv(pod(docs, "usage"), docs)).containsEntry("PARLEY_DB_URL",
+                "jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_usage?sslmode=require");
+        assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_SOURCE", "kubernetes");
+        assertThat(Checks.resolvedEnv(pod(docs("default"), "chat"), docs("default")))
+                .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://postgresql.databases.svc:5432/parley_chat");
         assertThat(Checks.pods(docs)).filteredOn(pod -> Checks.SERVICES.containsKey(pod.component()))
-                .hasSize(4).allSatisfy(pod -> assertThat(Checks.env(pod, "QUARKUS_HTTP_PORT")).isEqualTo("8080"));
+                .hasSize(4).allSatisfy(pod -> assertThat(Checks.literalEnv(pod, "QUARKUS_HTTP_PORT")).isEqualTo("8080"));
     }
 
     static Checks.PodOf pod(List<Manifests.Doc> docs, String component) {
@@ -186,8 +190,8 @@ class ChartBehaviourTest {
                 continue;
             }
             long grace = pod.spec().getTerminationGracePeriodSeconds();
-            long delay = seconds(Checks.env(pod, "QUARKUS_SHUTDOWN_DELAY"));
-            long timeout = seconds(Checks.env(pod, "QUARKUS_SHUTDOWN_TIMEOUT"));
+            long delay = seconds(Checks.literalEnv(pod, "QUARKUS_SHUTDOWN_DELAY"));
+            long timeout = seconds(Checks.literalEnv(pod, "QUARKUS_SHUTDOWN_TIMEOUT"));
             assertThat(delay).as("%s readiness drops before work stops", pod.owner().id()).isPositive();
             assertThat(delay + timeout).as("%s finishes before SIGKILL", pod.owner().id()).isLessThan(grace);
         }
@@ -295,11 +299,10 @@ class ChartBehaviourTest {
     void demoModeAddsPostgresTheSimulatorAndSampleResourcesAsPostInstallHooks() {
         List<Manifests.Doc> docs = docs("demo");
 
-        Checks.PodOf registry = registry(docs);
-        assertThat(Checks.env(registry, "PARLEY_REGISTRY_SOURCE")).isEqualTo("kubernetes,static");
-        assertThat(Checks.env(registry, "PARLEY_SIMULATOR_URL")).isEqualTo("http://parley-simulator.parley.svc:8080");
-        assertThat(Checks.env(pod(docs, "proxy"), "PARLEY_DB_URL"))
-                .isEqualTo("jdbc:postgresql://parley-postgresql.parley.svc:5432/parley_proxy");
+        assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_SOURCE", "kubernetes,static")
+                .containsEntry("PARLEY_SIMULATOR_URL", "http://parley-simulator:8080");
+        assertThat(Checks.resolvedEnv(pod(docs, "proxy"), docs))
+                .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://parley-postgresql:5432/parley_proxy");
         assertThat(secretRef(pod(docs, "postgresql"), "POSTGRES_PASSWORD")).isEqualTo("parley-db/password");
 
         Manifests.Doc bundle = find(docs, "Bundle", "parley-simulator");
@@ -327,7 +330,7 @@ class ChartBehaviourTest {
         assertThat(test.annotations()).containsEntry(Chart.HOOK_MARK + "hook", "test");
         String script = String.join("\n", test.as(Pod.class).getSpec().getContainers().get(0).getArgs());
         for (String component : Checks.SERVICES.keySet()) {
-            assertThat(script).contains("http://parley-" + component + ".parley.svc:8080/q/health/ready");
+            assertThat(script).contains("http://parley-" + component + ":8080/q/health/ready");
         }
         assertThat(script).contains("/v1/models").contains("401");
     }

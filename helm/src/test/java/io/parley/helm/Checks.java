@@ -159,8 +159,49 @@ final class Checks {
         });
     }
 
-    static String env(PodOf pod, String name) {
+    /** The literal value of an env var of the pod's first container (null when it comes from elsewhere). */
+    static String literalEnv(PodOf pod, String name) {
         return pod.spec().getContainers().get(0).getEnv().stream().filter(e -> e.getName().equals(name))
                 .map(EnvVar::getValue).filter(Objects::nonNull).findFirst().orElse(null);
+    }
+
+    /**
+     * The environment of the pod's first container as the kubelet builds it: ConfigMap references resolved against
+     * the ConfigMaps among {@code docs} (a missing ConfigMap or key fails) and {@code $(VAR)} expanded; Secret
+     * references are shown as {@code secret:<name>/<key>}.
+     */
+    static Map<String, String> resolvedEnv(PodOf pod, List<Manifests.Doc> docs) {
+        Map<String, Map<String, String>> configMaps = new java.util.HashMap<>();
+        for (Manifests.Doc doc : docs) {
+            if (doc.typed() instanceof io.fabric8.kubernetes.api.model.ConfigMap configMap) {
+                configMaps.put(configMap.getMetadata().getName(),
+                        configMap.getData() == null ? Map.of() : configMap.getData());
+            }
+        }
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (EnvVar var : Optional.ofNullable(pod.spec().getContainers().get(0).getEnv()).orElse(List.of())) {
+            String value;
+            if (var.getValueFrom() == null) {
+                value = var.getValue() == null ? "" : var.getValue();
+                for (Map.Entry<String, String> defined : env.entrySet()) {
+                    value = value.replace("$(" + defined.getKey() + ")", defined.getValue());
+                }
+            } else if (var.getValueFrom().getConfigMapKeyRef() != null) {
+                var ref = var.getValueFrom().getConfigMapKeyRef();
+                Map<String, String> data = configMaps.get(ref.getName());
+                assertThat(data).as("%s env %s: ConfigMap %s exists", pod.owner().id(), var.getName(), ref.getName())
+                        .isNotNull();
+                assertThat(data).as("%s env %s: key %s", pod.owner().id(), var.getName(), ref.getKey())
+                        .containsKey(ref.getKey());
+                value = data.get(ref.getKey());
+            } else if (var.getValueFrom().getSecretKeyRef() != null) {
+                value = "secret:" + var.getValueFrom().getSecretKeyRef().getName() + "/"
+                        + var.getValueFrom().getSecretKeyRef().getKey();
+            } else {
+                value = "";
+            }
+            env.put(var.getName(), value);
+        }
+        return env;
     }
 }
