@@ -40,6 +40,24 @@ class DisconnectTest {
         return counter == null ? 0 : counter.count();
     }
 
+    private double requests() {
+        return registry.find("simulator.requests").tag("model", "slow-sim").counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    @Test
+    void clientLeavingWhileWaitingForTheFirstTokenIsCountedAndNothingIsGenerated() throws Exception {
+        double disconnectsBefore = counter("simulator.client.disconnects");
+        double requestsBefore = requests();
+        double tokensBefore = counter("simulator.generated.tokens");
+        String json = MAPPER.writeValueAsString(chat("slow-sim", "Hi"));
+        try (RawStream stream = new RawStream(base, "/v1/chat/completions", json, "X-Simulator-Ttft-Ms: 60000")) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> requests() > requestsBefore);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> counter("simulator.client.disconnects") > disconnectsBefore);
+        assertEquals(tokensBefore, counter("simulator.generated.tokens"));
+    }
+
     @Test
     void clientDisconnectMidStreamIsCountedAndStopsGeneration() throws Exception {
         double disconnectsBefore = counter("simulator.client.disconnects");
