@@ -45,8 +45,13 @@ final class Chart {
      * then render as plain documents that still say they are hooks.
      */
     static String render(String valueSet, Path... extraValues) {
+        return renderFiles(values(valueSet), extraValues);
+    }
+
+    /** {@code helm template} (hooks included, see {@link #render}) with values files only. */
+    static String renderFiles(Path valuesFile, Path... extraValues) {
         TemplateCommand command = new Helm(hooksUnwrapped()).template().withName(RELEASE).withNamespace(NAMESPACE)
-                .withValuesFile(values(valueSet));
+                .withValuesFile(valuesFile);
         for (Path extra : extraValues) {
             command = command.withValuesFile(extra);
         }
