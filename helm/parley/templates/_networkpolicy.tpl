@@ -1,7 +1,7 @@
 {{/*
 NetworkPolicy admitting traffic to one component's port only from the listed components of this
 release (and, for the public components, from networkPolicy.ingressFrom).
-Call with (dict "root" $ "component" "usage" "port" 8080 "from" (list "proxy" "chat") "public" false).
+Call with (dict "root" $ "component" "usage" "port" 8080 "from" (list "proxy" "chat") "public" false "metrics" true).
 */}}
 {{- define "parley.networkPolicy" -}}
 {{- $root := .root }}
@@ -35,6 +35,14 @@ spec:
         {{- if .public }}
         {{- toYaml $root.Values.networkPolicy.ingressFrom | nindent 8 }}
         {{- end }}
+      ports:
+        - port: {{ .port }}
+          protocol: TCP
+    {{- end }}
+    {{- if and .metrics $root.Values.networkPolicy.metricsFrom }}
+    {{- /* Prometheus scraping /q/metrics */}}
+    - from:
+        {{- toYaml $root.Values.networkPolicy.metricsFrom | nindent 8 }}
       ports:
         - port: {{ .port }}
           protocol: TCP

@@ -34,6 +34,11 @@ spec:
         {{- end }}
       annotations:
         checksum/config: {{ include "parley.configData" $root | sha256sum }}
+        {{- if and $root.Values.metrics.scrapeAnnotations (ne .component "simulator") }}
+        prometheus.io/scrape: "true"
+        prometheus.io/path: /q/metrics
+        prometheus.io/port: "8080"
+        {{- end }}
         {{- with $values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}

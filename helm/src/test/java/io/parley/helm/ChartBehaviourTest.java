@@ -278,6 +278,10 @@ class ChartBehaviourTest {
         assertThat(admittedComponents(policy(production, "parley-models"))).containsExactlyInAnyOrder("proxy", "registry");
         assertThat(policy(production, "parley-models").getSpec().getPodSelector().getMatchLabels())
                 .containsEntry("app.kubernetes.io/part-of", "sambastack");
+        assertThat(policy(production, "parley-registry").getSpec().getIngress()).as("Prometheus may scrape /q/metrics")
+                .anySatisfy(rule -> assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
+                        peer.getNamespaceSelector().getMatchLabels())
+                        .containsEntry("kubernetes.io/metadata.name", "monitoring")));
         assertThat(policy(production, "parley-proxy").getSpec().getIngress().get(0).getFrom())
                 .as("the proxy admits the ingress controller's namespace besides chat-service")
                 .anySatisfy(peer -> assertThat(peer.getNamespaceSelector()).isNotNull());
@@ -287,6 +291,7 @@ class ChartBehaviourTest {
         return policies.stream().filter(p -> p.getMetadata().getName().equals(name)).findFirst().orElseThrow();
     }
 
+    /** Components of this release a policy admits; the policy must admit nothing else. */
     static List<String> admittedComponents(NetworkPolicy policy) {
         assertThat(policy.getSpec().getPolicyTypes()).contains("Ingress");
         return policy.getSpec().getIngress().stream().flatMap(rule -> rule.getFrom().stream())
