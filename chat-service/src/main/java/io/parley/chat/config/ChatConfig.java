@@ -1,0 +1,54 @@
+package io.parley.chat.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of chat-service under {@code parley.*}. */
+@ConfigMapping(prefix = "parley")
+public interface ChatConfig {
+
+    /** The inference proxy that runs every turn. */
+    Proxy proxy();
+
+    /** The model registry (constraints, running models). */
+    Registry registry();
+
+    /** Turn lifecycle. */
+    Turns turns();
+
+    interface Proxy {
+        /** Base URL of inference-proxy-service ({@code PARLEY_PROXY_URL}). */
+        @WithDefault("http://127.0.0.1:8082")
+        String url();
+
+        /** Connect timeout towards the proxy. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Longest silence between two chunks of a running stream before the turn fails. */
+        @WithDefault("120s")
+        Duration idleTimeout();
+
+        /** The base URL written into view-code snippets (what a user's own client would call). */
+        @WithDefault("${parley.proxy.url}")
+        String publicUrl();
+    }
+
+    interface Registry {
+        /** Base URL of model-registry-service ({@code PARLEY_REGISTRY_URL}). */
+        @WithDefault("http://127.0.0.1:8081")
+        String url();
+    }
+
+    interface Turns {
+        /** How long a finished turn stays in memory for replay before only the database answers for it. */
+        @WithDefault("10m")
+        Duration retention();
+
+        /** Upper bound of the whole generation (safety net; a healthy long stream stays well under it). */
+        @WithDefault("15m")
+        Duration maxDuration();
+    }
+}

@@ -1,0 +1,20 @@
+package io.parley.chat.repository;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** One row of {@code chat_messages}. */
+public record MessageRow(UUID id, UUID sessionId, String role, String content, String status, String error,
+        JsonNode metrics, JsonNode usage, UUID parentId, String idempotencyKey, Instant createdAt) {
+
+    public static final String USER = "user";
+    public static final String ASSISTANT = "assistant";
+    public static final String SYSTEM = "system";
+
+    public static final String COMPLETE = "complete";
+    public static final String STREAMING = "streaming";
+    public static final String STOPPED = "stopped";
+    public static final String ERROR = "error";
+}

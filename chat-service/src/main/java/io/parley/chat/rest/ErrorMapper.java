@@ -1,0 +1,90 @@
+package io.parley.chat.rest;
+
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import io.parley.chat.service.ApiException;
+import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
+/**
+ * The one place errors become HTTP responses: every error answers the OpenAI shape
+ * {@code {"error":{"message","type","param","code"}}} with the right status. Authentication is not proactive, so
+ * a call to {@code /v1/**} without a bearer token or session cookie lands here as 401 JSON (never a redirect).
+ */
+public class ErrorMapper {
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return json(e.status(), ErrorBody.of(e.getMessage(), e.type(), e.param(), e.code()));
+    }
+
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
+    public Response unauthorized(RuntimeException e) {
+        return Response.status(401)
+                .header("WWW-Authenticate", "Bearer")
+                .type(MediaType.APPLICATION_JSON)
+                .entity(ErrorBody.of("authentication required: send a bearer token or log in",
+                        "authentication_error", null, "unauthorized"))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return json(403, ErrorBody.of("not allowed", "permission_error", null, "forbidden"));
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        String param = null;
+        if (e instanceof MismatchedInputException mie && !mie.getPath().isEmpty()) {
+            param = mie.getPath().get(mie.getPath().size() - 1).getFieldName();
+        }
+        String message = e instanceof InvalidFormatException || e instanceof MismatchedInputException
+                ? "invalid value" + (param != null ? " for '" + param + "'" : "")
+                : "request body is not valid JSON";
+        return json(400, ErrorBody.of(message, "invalid_request_error", param, "invalid_json"));
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return json(405, ErrorBody.of("method not allowed", "invalid_request_error", null, "method_not_allowed"));
+    }
+
+    /**
+     * Client errors raised by the REST layer itself. {@code NotFoundException} is deliberately not mapped: Quarkus
+     * REST then hands unknown paths on to the static resources (the playground page).
+     */
+    @ServerExceptionMapper({ BadRequestException.class, NotSupportedException.class, NotAcceptableException.class })
+    public Response clientError(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        return json(status, ErrorBody.of(e.getMessage(), "invalid_request_error", null, "invalid_request"));
+    }
+
+    /**
+     * Internal failures (the repository wraps database errors in {@code IllegalStateException}). There is no mapper
+     * for {@code Exception}: Quarkus REST would then route unknown paths to it instead of the static page.
+     */
+    @ServerExceptionMapper
+    public Response unexpected(IllegalStateException e) {
+        Log.errorf(e, "internal error");
+        return json(500, ErrorBody.of("internal error", "server_error", null, "internal_error"));
+    }
+
+    private static Response json(int status, ErrorBody body) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+}

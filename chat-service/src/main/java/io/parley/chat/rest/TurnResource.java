@@ -1,0 +1,113 @@
+package io.parley.chat.rest;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import io.parley.chat.security.CallerResolver;
+import io.parley.chat.service.ApiException;
+import io.parley.chat.service.Caller;
+import io.parley.chat.service.MessageView;
+import io.parley.chat.service.TurnEvent;
+import io.parley.chat.service.TurnRequest;
+import io.parley.chat.service.TurnService;
+import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Turns: {@code POST} starts one and streams its events as SSE ({@code Accept: application/json} instead waits and
+ * answers the finished assistant message); {@code GET .../events} resumes a turn after {@code Last-Event-ID};
+ * {@code POST .../stop} stops it. The SSE connection only follows the turn: closing it does not stop generation.
+ */
+@Path("/v1/chat/sessions/{sessionId}/turns")
+@Authenticated
+public class TurnResource {
+
+    private final TurnService turns;
+    private final CallerResolver callers;
+
+    public TurnResource(TurnService turns, CallerResolver callers) {
+        this.turns = turns;
+        this.callers = callers;
+    }
+
+    @POST
+    @Blocking
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> start(@RestPath UUID sessionId, TurnRequest request, @Context Sse sse,
+            @Context HttpServerResponse response) {
+        Caller caller = callers.caller();
+        UUID turnId = turns.start(caller, sessionId, request);
+        return sse(turnId, turns.events(caller, sessionId, turnId, 0), sse, response);
+    }
+
+    /** The non-streaming fallback: same turn, answered as the stored assistant message once it ends. */
+    @POST
+    @Blocking
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public MessageView startAndWait(@RestPath UUID sessionId, TurnRequest request) {
+        Caller caller = callers.caller();
+        UUID turnId = turns.start(caller, sessionId, request);
+        return turns.await(caller, sessionId, turnId, Duration.ofMinutes(15));
+    }
+
+    @GET
+    @Blocking
+    @Path("/{turnId}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> events(@RestPath UUID sessionId, @RestPath UUID turnId,
+            @HeaderParam("Last-Event-ID") String lastEventId, @RestQuery("last_event_id") String lastEventIdQuery,
+            @Context Sse sse, @Context HttpServerResponse response) {
+        long after = parseLastEventId(lastEventId != null ? lastEventId : lastEventIdQuery);
+        return sse(turnId, turns.events(callers.caller(), sessionId, turnId, after), sse, response);
+    }
+
+    @POST
+    @Path("/{turnId}/stop")
+    @Produces(MediaType.APPLICATION_JSON)
+    public MessageView stop(@RestPath UUID sessionId, @RestPath UUID turnId) {
+        return turns.stop(callers.caller(), sessionId, turnId);
+    }
+
+    private static Multi<OutboundSseEvent> sse(UUID turnId, Multi<TurnEvent> events, Sse sse,
+            HttpServerResponse response) {
+        // set before the first byte: the client learns the turn id (for stop and resume) with the headers
+        response.putHeader("X-Turn-Id", turnId.toString());
+        response.putHeader("X-Accel-Buffering", "no");
+        response.putHeader("Cache-Control", "no-cache");
+        return events.map(e -> sse.newEventBuilder()
+                .id(Long.toString(e.seq()))
+                .name(e.name())
+                .mediaType(MediaType.TEXT_PLAIN_TYPE)
+                .data(String.class, e.data().toString())
+                .build());
+    }
+
+    private static long parseLastEventId(String value) {
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("Last-Event-ID", "Last-Event-ID must be an event id of this turn");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.parley.chat.service;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.parley.chat.repository.SessionRow;
+
+/** A session as the API answers it; {@code messages} only on {@code GET /v1/chat/sessions/{id}}. */
+public record SessionView(UUID id, String title, String modelName, String engineType, JsonNode params,
+        JsonNode constraints, Instant createdAt, Instant updatedAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<MessageView> messages) {
+
+    public static SessionView of(SessionRow s, List<MessageView> messages) {
+        return new SessionView(s.id(), s.title(), s.modelName(), s.engineType(), s.params(), s.constraints(),
+                s.createdAt(), s.updatedAt(), messages);
+    }
+}

@@ -1,0 +1,238 @@
+package io.parley.chat;
+
+import java.math.BigInteger;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.parley.testsupport.TestTokens;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One loopback Vert.x server standing in for chat-service's peers while they are written in parallel: Keycloak
+ * (discovery, JWKS with the test key, a code flow that logs in as whoever {@code login_hint} names, default alice),
+ * the model registry (constraints, running models) and the inference proxy ({@code /v1/chat/completions}, streaming,
+ * with the usage extras). The proxy's behaviour follows the model name:
+ * <ul>
+ * <li>{@code sim-model}: five deltas, the usage chunk, {@code [DONE]};</li>
+ * <li>{@code fail-model}: two deltas, then an error event;</li>
+ * <li>{@code hang-model}: two deltas, then nothing until the client goes away (counted as a cancel);</li>
+ * <li>{@code slow-model}: twenty deltas 40 ms apart, then usage and {@code [DONE]};</li>
+ * <li>{@code down-model}: 503 before the first byte.</li>
+ * </ul>
+ * Tests read {@code GET /_fake/requests} (every proxy request: headers and body) and {@code GET /_fake/cancels}.
+ */
+public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
+
+    public static final List<String> SIM_DELTAS = List.of("Hello", " from", " the", " simulator", ".");
+    static final Set<String> MODELS = Set.of("sim-model", "fail-model", "hang-model", "slow-model", "down-model");
+
+    private Vertx vertx;
+    private HttpServer server;
+    private final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger cancels = new AtomicInteger();
+    private String base;
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        server = vertx.createHttpServer().requestHandler(this::handle);
+        try {
+            server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("fake upstreams did not start", e);
+        }
+        base = "http://127.0.0.1:" + server.actualPort();
+        return Map.of(
+                "quarkus.oidc.auth-server-url", base + "/realms/parley",
+                "quarkus.oidc.credentials.secret", "test-secret",
+                "parley.registry.url", base,
+                "parley.proxy.url", base,
+                "quarkus.rest-client.registry.url", base,
+                "fake.upstreams.url", base);
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        }
+    }
+
+    private void handle(HttpServerRequest req) {
+        String path = req.path();
+        HttpServerResponse res = req.response();
+        if (path.equals("/realms/parley/.well-known/openid-configuration")) {
+            String realm = base + "/realms/parley";
+            json(res, 200, new JsonObject()
+                    .put("issuer", TestTokens.ISSUER)
+                    .put("authorization_endpoint", realm + "/protocol/openid-connect/auth")
+                    .put("token_endpoint", realm + "/protocol/openid-connect/token")
+                    .put("jwks_uri", realm + "/protocol/openid-connect/certs")
+                    .put("end_session_endpoint", realm + "/protocol/openid-connect/logout")
+                    .put("response_types_supported", new JsonArray().add("code"))
+                    .put("id_token_signing_alg_values_supported", new JsonArray().add("RS256")));
+        } else if (path.endsWith("/protocol/openid-connect/certs")) {
+            json(res, 200, new JsonObject().put("keys", new JsonArray().add(jwk())));
+        } else if (path.endsWith("/protocol/openid-connect/auth")) {
+            String user = req.getParam("login_hint", "alice");
+            String location = req.getParam("redirect_uri") + "?code=code-" + user + "&state=" + req.getParam("state");
+            res.setStatusCode(302).putHeader("Location", location).end();
+        } else if (path.endsWith("/protocol/openid-connect/token")) {
+            req.setExpectMultipart(true);
+            req.end().onSuccess(v -> {
+                String code = req.getFormAttribute("code");
+                String user = code != null && code.startsWith("code-") ? code.substring(5) : "alice";
+                json(res, 200, new JsonObject()
+                        .put("access_token", TestTokens.user(user, "user"))
+                        .put("id_token", TestTokens.token(user, Set.of("user"), Map.of("aud", "parley-web")))
+                        .put("refresh_token", "refresh-" + user)
+                        .put("token_type", "Bearer")
+                        .put("expires_in", 3600));
+            });
+        } else if (path.equals("/_fake/requests")) {
+            json(res, 200, new JsonObject().put("requests", new JsonArray(List.copyOf(requests))));
+        } else if (path.equals("/_fake/cancels")) {
+            json(res, 200, new JsonObject().put("cancels", cancels.get()));
+        } else if (path.equals("/v1/models/running")) {
+            if (!authorized(req)) {
+                return;
+            }
+            json(res, 200, new JsonObject().put("models", new JsonArray().add(new JsonObject()
+                    .put("name", "sim-model").put("deployment", "local-simulator").put("engine_type", "vllm")
+                    .put("task", "chat").put("state", "Ready").put("max_model_len", 4096))));
+        } else if (path.startsWith("/v1/models/") && path.endsWith("/constraints")) {
+            if (!authorized(req)) {
+                return;
+            }
+            String name = path.substring("/v1/models/".length(), path.length() - "/constraints".length());
+            if (!MODELS.contains(name)) {
+                json(res, 404, error("model '" + name + "' not found", "model_not_found"));
+                return;
+            }
+            json(res, 200, new JsonObject().put("served_model_name", name).put("engine_type", "vllm")
+                    .put("task", "chat").put("context_size", 4096).put("max_model_len", 4096)
+                    .put("max_tokens_default", 512).put("request_defaults", new JsonObject())
+                    .put("supports_streaming", true).put("supports_system_prompt", true));
+        } else if (path.equals("/v1/chat/completions")) {
+            completions(req);
+        } else {
+            json(res, 404, error("no route " + path, "not_found"));
+        }
+    }
+
+    private boolean authorized(HttpServerRequest req) {
+        String auth = req.getHeader("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ey")) {
+            json(req.response(), 401, error("missing bearer token", "unauthorized"));
+            return false;
+        }
+        return true;
+    }
+
+    private void completions(HttpServerRequest req) {
+        req.body().onSuccess(buf -> {
+            JsonObject body = buf.toJsonObject();
+            JsonObject headers = new JsonObject();
+            req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+            requests.add(new JsonObject().put("headers", headers).put("body", body));
+            HttpServerResponse res = req.response();
+            if (!authorized(req)) {
+                return;
+            }
+            String model = body.getString("model");
+            if ("down-model".equals(model)) {
+                json(res, 503, error("model 'down-model' is not ready: pod default-0 not ready", "model_not_ready"));
+                return;
+            }
+            res.setChunked(true).putHeader("Content-Type", "text/event-stream")
+                    .putHeader("X-Correlation-Id", req.getHeader("X-Correlation-Id"));
+            switch (model) {
+                case "fail-model" -> send(res, List.of("partial", " answer"), 5, () -> {
+                    res.write("data: " + error("upstream pod failed mid-stream", "upstream_error").encode() + "\n\n");
+                    res.end();
+                });
+                case "hang-model" -> {
+                    res.closeHandler(v -> cancels.incrementAndGet());
+                    send(res, List.of("thinking", " hard"), 5, () -> {
+                    });
+                }
+                case "slow-model" -> send(res, java.util.stream.IntStream.range(0, 20).mapToObj(i -> "w" + i + " ")
+                        .toList(), 40, () -> finish(res, 20));
+                default -> send(res, SIM_DELTAS, 5, () -> finish(res, SIM_DELTAS.size()));
+            }
+        });
+    }
+
+    private void send(HttpServerResponse res, List<String> deltas, long gapMs, Runnable then) {
+        res.write("data: " + chunk(new JsonObject().put("role", "assistant").put("content", "")).encode() + "\n\n");
+        step(res, deltas, 0, gapMs, then);
+    }
+
+    private void step(HttpServerResponse res, List<String> deltas, int i, long gapMs, Runnable then) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        if (i == deltas.size()) {
+            then.run();
+            return;
+        }
+        res.write("data: " + chunk(new JsonObject().put("content", deltas.get(i))).encode() + "\n\n");
+        vertx.setTimer(gapMs, t -> step(res, deltas, i + 1, gapMs, then));
+    }
+
+    private static void finish(HttpServerResponse res, int tokens) {
+        JsonObject usage = new JsonObject().put("prompt_tokens", 12).put("completion_tokens", tokens)
+                .put("total_tokens", 12 + tokens).put("time_to_first_token", 0.0815).put("total_latency", 0.9302)
+                .put("completion_tokens_after_first_per_sec", 47.1);
+        res.write("data: " + new JsonObject().put("id", "chatcmpl-1").put("object", "chat.completion.chunk")
+                .put("choices", new JsonArray()).put("usage", usage).encode() + "\n\n");
+        res.end("data: [DONE]\n\n");
+    }
+
+    private static JsonObject chunk(JsonObject delta) {
+        return new JsonObject().put("id", "chatcmpl-1").put("object", "chat.completion.chunk")
+                .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("delta", delta)));
+    }
+
+    private static JsonObject error(String message, String code) {
+        return new JsonObject().put("error", new JsonObject().put("message", message)
+                .put("type", "invalid_request_error").put("param", (String) null).put("code", code));
+    }
+
+    private static void json(HttpServerResponse res, int status, JsonObject body) {
+        res.setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+
+    private static JsonObject jwk() {
+        try {
+            var key = (RSAPublicKey) KeyFactory.getInstance("RSA")
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(TestTokens.PUBLIC_KEY)));
+            return new JsonObject().put("kty", "RSA").put("kid", "parley-test").put("alg", "RS256").put("use", "sig")
+                    .put("n", b64(key.getModulus())).put("e", b64(key.getPublicExponent()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String b64(BigInteger v) {
+        byte[] bytes = v.toByteArray();
+        if (bytes.length > 1 && bytes[0] == 0) {
+            bytes = java.util.Arrays.copyOfRange(bytes, 1, bytes.length);
+        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}
