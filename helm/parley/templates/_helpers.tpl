@@ -226,6 +226,10 @@ changes them in one place; secrets come from the named Secrets; the rest is fixe
 {{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_REGISTRY_NAMESPACES") }}
 {{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_SIMULATOR_URL") }}
 {{- end }}
+{{- if $values.extraProperties }}
+- name: QUARKUS_CONFIG_LOCATIONS
+  value: /etc/parley/application.properties
+{{- end }}
 {{- with $values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

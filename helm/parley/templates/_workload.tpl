@@ -114,10 +114,20 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if $values.extraProperties }}
+            - name: properties
+              mountPath: /etc/parley
+              readOnly: true
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $values.tmpSizeLimit }}
+        {{- if $values.extraProperties }}
+        - name: properties
+          configMap:
+            name: {{ include "parley.componentName" . }}-properties
+        {{- end }}
       {{- with $values.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}

@@ -166,7 +166,10 @@ class ChartBehaviourTest {
                 .containsEntry("PARLEY_WEB_CLIENT_SECRET", "secret:parley-oidc-clients/web-client-secret");
         assertThat(Checks.resolvedEnv(pod(docs, "usage"), docs)).containsEntry("PARLEY_DB_URL",
                 "jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_usage?sslmode=require");
-        assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_SOURCE", "kubernetes");
+        assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_SOURCE", "kubernetes,static")
+                .containsEntry("TEAM_VLLM_API_KEY", "secret:team-vllm/api-key");
+        assertThat(Checks.resolvedEnv(registry(docs("default")), docs("default")))
+                .containsEntry("PARLEY_REGISTRY_SOURCE", "kubernetes").doesNotContainKey("QUARKUS_CONFIG_LOCATIONS");
         assertThat(Checks.resolvedEnv(pod(docs("default"), "chat"), docs("default")))
                 .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://postgresql.databases.svc:5432/parley_chat");
         assertThat(Checks.pods(docs)).filteredOn(pod -> Checks.SERVICES.containsKey(pod.component()))
@@ -348,5 +351,24 @@ class ChartBehaviourTest {
         assertThat(output).contains("helm test parley -n parley")
                 .contains("kubectl -n parley port-forward svc/parley-chat 8080:8080")
                 .contains("DEMO MODE");
+    }
+
+    @Test
+    void staticEndpointsReachTheRegistryAsAMountedPropertiesFile() {
+        List<Manifests.Doc> docs = docs("production");
+        Checks.PodOf registry = registry(docs);
+
+        assertThat(Checks.resolvedEnv(registry, docs)).containsEntry("QUARKUS_CONFIG_LOCATIONS",
+                "/etc/parley/application.properties");
+        var properties = find(docs, "ConfigMap", "parley-registry-properties")
+                .as(io.fabric8.kubernetes.api.model.ConfigMap.class);
+        assertThat(properties.getData().get("application.properties"))
+                .contains("parley.registry.static.endpoints.team-vllm.url=http://vllm.team-a.svc:8000")
+                .contains("credential-ref=env:TEAM_VLLM_API_KEY");
+        assertThat(registry.spec().getContainers().get(0).getVolumeMounts())
+                .anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo("/etc/parley"));
+        assertThat(registry.spec().getVolumes())
+                .extracting(volume -> volume.getConfigMap() == null ? null : volume.getConfigMap().getName())
+                .contains("parley-registry-properties");
     }
 }
