@@ -2,7 +2,8 @@ package io.parley.usage.model;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * One recorded call (BRIEF §6), exactly the shape of the ingest contract in docs/architecture.md. Optional numbers and
@@ -27,7 +28,7 @@ public record UsageEvent(
         String status,
         String errorType,
         String correlationId,
-        Map<String, Object> metadata,
+        ObjectNode metadata,
         String source,
         List<Attachment> attachments) {
 }

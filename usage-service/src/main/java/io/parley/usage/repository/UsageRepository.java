@@ -4,13 +4,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -27,9 +28,10 @@ import io.parley.usage.model.UsageRecord;
 import io.parley.usage.service.Cursor;
 
 /**
- * Plain JDBC access to {@code usage_records}. Ingest is one JDBC batch of {@code INSERT ... ON CONFLICT (request_id) DO
- * NOTHING} per request: the driver pipelines the statements in few round trips and reports per statement whether a row
- * was written, which is exactly the accepted/duplicate split the ingest API answers.
+ * Plain JDBC access to {@code usage_records} (no ORM: ingest is a bulk insert and queries are keyset pages and
+ * aggregates). Ingest is one {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT (request_id) DO NOTHING RETURNING
+ * request_id} per request: one round trip and one statement execution for the whole batch, and RETURNING tells exactly
+ * which events were new, which is the accepted/duplicate split the ingest API answers.
  */
 @ApplicationScoped
 public class UsageRepository {
@@ -38,11 +40,18 @@ public class UsageRepository {
             + " deployment, endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms, latency_ms, tokens_per_sec,"
             + " status, error_type, correlation_id, metadata, source, attachments";
 
+    /**
+     * One statement per batch: the events travel as one array per column and are unnested server-side, so PostgreSQL
+     * plans and executes a single multi-row insert. RETURNING names the rows really written; the others were
+     * duplicates (already stored, or repeated within the batch).
+     */
     private static final String INSERT = "INSERT INTO usage_records (request_id, occurred_at, user_id, org_id, api_key_id,"
             + " model, engine_type, deployment, endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms,"
             + " latency_ms, tokens_per_sec, status, error_type, correlation_id, metadata, source, attachments)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb)"
-            + " ON CONFLICT (request_id) DO NOTHING";
+            + " SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+            + " ?::text[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::float8[], ?::float8[], ?::float8[],"
+            + " ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::jsonb[])"
+            + " ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
@@ -64,66 +73,72 @@ public class UsageRepository {
     }
 
     /**
-     * Inserts the events in one transaction; answers, per event, whether it was new (true) or a duplicate of a stored
-     * request id (false). A request id repeated inside the batch counts once.
+     * Inserts the events in one statement; answers, per event, whether it was new (true) or a duplicate of a stored
+     * request id (false). A request id repeated inside the batch counts once (its first occurrence).
      */
     public boolean[] insert(List<UsageEvent> events) {
-        boolean[] inserted = new boolean[events.size()];
-        if (events.isEmpty()) {
+        int n = events.size();
+        boolean[] inserted = new boolean[n];
+        if (n == 0) {
             return inserted;
         }
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                for (UsageEvent e : events) {
-                    bindInsert(ps, e);
-                    ps.addBatch();
-                }
-                int[] counts = ps.executeBatch();
-                c.commit();
-                for (int i = 0; i < counts.length; i++) {
-                    inserted[i] = counts[i] > 0;
-                }
-                return inserted;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+        Object[][] columns = new Object[21][n];
+        for (int i = 0; i < n; i++) {
+            UsageEvent e = events.get(i);
+            columns[0][i] = e.requestId();
+            columns[1][i] = e.timestamp().toString();
+            columns[2][i] = e.userId();
+            columns[3][i] = e.orgId();
+            columns[4][i] = e.apiKeyId();
+            columns[5][i] = e.model();
+            columns[6][i] = e.engineType();
+            columns[7][i] = e.deployment();
+            columns[8][i] = e.endpointKind();
+            columns[9][i] = e.stream();
+            columns[10][i] = (int) e.promptTokens();
+            columns[11][i] = (int) e.completionTokens();
+            columns[12][i] = e.ttftMs();
+            columns[13][i] = e.latencyMs();
+            columns[14][i] = e.tokensPerSec();
+            columns[15][i] = e.status();
+            columns[16][i] = e.errorType();
+            columns[17][i] = e.correlationId();
+            columns[18][i] = e.metadata().toString();
+            columns[19][i] = e.source();
+            columns[20][i] = e.attachments().isEmpty() ? "[]" : json(e.attachments());
+        }
+        String[] types = { "text", "text", "text", "text", "text", "text", "text", "text", "text", "bool", "int4", "int4",
+                "float8", "float8", "float8", "text", "text", "text", "text", "text", "text" };
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (int col = 0; col < columns.length; col++) {
+                ps.setArray(col + 1, c.createArrayOf(types[col], typed(types[col], columns[col])));
             }
+            Set<String> written = new HashSet<>(n * 2);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    written.add(rs.getString(1));
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                // remove: of several events with one new request id, only the first counts as written
+                inserted[i] = written.remove(events.get(i).requestId());
+            }
+            return inserted;
         } catch (SQLException e) {
             throw new IllegalStateException("storing usage events failed: " + e.getMessage(), e);
         }
     }
 
-    private void bindInsert(PreparedStatement ps, UsageEvent e) throws SQLException {
-        ps.setString(1, e.requestId());
-        ps.setObject(2, OffsetDateTime.ofInstant(e.timestamp(), ZoneOffset.UTC));
-        ps.setString(3, e.userId());
-        ps.setString(4, e.orgId());
-        ps.setString(5, e.apiKeyId());
-        ps.setString(6, e.model());
-        ps.setString(7, e.engineType());
-        ps.setString(8, e.deployment());
-        ps.setString(9, e.endpointKind());
-        ps.setBoolean(10, e.stream());
-        ps.setInt(11, (int) e.promptTokens());
-        ps.setInt(12, (int) e.completionTokens());
-        setDouble(ps, 13, e.ttftMs());
-        setDouble(ps, 14, e.latencyMs());
-        setDouble(ps, 15, e.tokensPerSec());
-        ps.setString(16, e.status());
-        ps.setString(17, e.errorType());
-        ps.setString(18, e.correlationId());
-        ps.setString(19, json(e.metadata()));
-        ps.setString(20, e.source());
-        ps.setString(21, json(e.attachments()));
-    }
-
-    private static void setDouble(PreparedStatement ps, int index, Double value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.DOUBLE);
-        } else {
-            ps.setDouble(index, value);
-        }
+    /** The driver needs arrays of the boxed Java type that matches the element type. */
+    private static Object[] typed(String type, Object[] values) {
+        Object[] array = switch (type) {
+            case "bool" -> new Boolean[values.length];
+            case "int4" -> new Integer[values.length];
+            case "float8" -> new Double[values.length];
+            default -> new String[values.length];
+        };
+        System.arraycopy(values, 0, array, 0, values.length);
+        return array;
     }
 
     private String json(Object value) {

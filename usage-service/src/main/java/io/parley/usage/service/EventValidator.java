@@ -4,17 +4,15 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.usage.model.Attachment;
 import io.parley.usage.model.UsageEvent;
@@ -29,8 +27,6 @@ public class EventValidator {
     static final Set<String> STATUSES = Set.of("ok", "error", "cancelled");
     private static final int MAX_TEXT = 1024;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
-    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
-    };
 
     private final ObjectMapper mapper;
 
@@ -57,10 +53,11 @@ public class EventValidator {
         if (!STATUSES.contains(status)) {
             throw new InvalidEvent("status must be one of ok, error, cancelled (was '" + status + "')");
         }
-        Map<String, Object> metadata = metadata(node);
+        ObjectNode metadata = metadata(node);
         String source = optionalText(node, "source");
-        if (source == null && metadata.get("source") instanceof String s && !s.isBlank()) {
-            source = s;
+        JsonNode metaSource = metadata.get("source");
+        if (source == null && metaSource != null && metaSource.isTextual() && !metaSource.textValue().isBlank()) {
+            source = metaSource.textValue();
         }
         return new UsageEvent(
                 requestId,
@@ -155,15 +152,15 @@ public class EventValidator {
         return value.doubleValue();
     }
 
-    private Map<String, Object> metadata(JsonNode node) throws InvalidEvent {
+    private ObjectNode metadata(JsonNode node) throws InvalidEvent {
         JsonNode value = node.get("metadata");
         if (absent(value)) {
-            return Map.of();
+            return mapper.createObjectNode();
         }
         if (!value.isObject()) {
             throw new InvalidEvent("metadata must be a JSON object");
         }
-        return new LinkedHashMap<>(mapper.convertValue(value, MAP));
+        return (ObjectNode) value;
     }
 
     private static List<Attachment> attachments(JsonNode node) throws InvalidEvent {
