@@ -1,0 +1,91 @@
+package io.parley.proxy.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the inference proxy, all under {@code parley.proxy}. */
+@ConfigMapping(prefix = "parley.proxy")
+public interface ProxyConfig {
+
+    /** The proxy's own token (client credentials) on calls to the registry and usage-service. */
+    ServiceAuth serviceAuth();
+
+    Registry registry();
+
+    Upstream upstream();
+
+    Outbox outbox();
+
+    Limits limits();
+
+    interface ServiceAuth {
+        /** Ask the OIDC client for a token; off only in tests, where the fakes do not check tokens. */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    interface Registry {
+        /** How often the model cache is refreshed from {@code GET /v1/models/running} and {@code GET /v1/models}. */
+        @WithDefault("5s")
+        Duration refreshInterval();
+
+        /** An unknown model triggers an immediate refresh, at most this often. */
+        @WithDefault("500ms")
+        Duration missRefreshMinInterval();
+    }
+
+    interface Upstream {
+        /** TCP connect timeout to a serving endpoint. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Request sent → first content delta (streaming) before the call fails with 504 / an error event. */
+        @WithDefault("120s")
+        Duration firstTokenTimeout();
+
+        /** Longest silence between two upstream chunks of a stream once it started. */
+        @WithDefault("60s")
+        Duration idleTimeout();
+
+        /** Request sent → complete body for non-streaming calls. */
+        @WithDefault("600s")
+        Duration responseTimeout();
+
+        /** Connections per upstream endpoint. */
+        @WithDefault("1024")
+        int maxConnectionsPerEndpoint();
+
+        /** Attempts per call on different endpoints, only before the first byte (connect failures and 5xx). */
+        @WithDefault("2")
+        int maxAttempts();
+
+        /** Consecutive failures after which an endpoint is skipped for {@link #ejectionTime()}. */
+        @WithDefault("3")
+        int ejectAfterFailures();
+
+        @WithDefault("30s")
+        Duration ejectionTime();
+    }
+
+    interface Outbox {
+        /** How often the publisher delivers pending rows (also read by its {@code @Scheduled}). */
+        @WithDefault("1s")
+        Duration interval();
+
+        /** Rows per delivery to usage-service. */
+        @WithDefault("200")
+        int batchSize();
+
+        /** Batches per publisher run at most (a backlog drains in runs of this many batches). */
+        @WithDefault("20")
+        int maxBatchesPerRun();
+    }
+
+    interface Limits {
+        /** Largest request body accepted (multimodal attachments included); larger gets 413 before it is buffered. */
+        @WithDefault("104857600")
+        long maxRequestBytes();
+    }
+}

@@ -1,0 +1,61 @@
+package io.parley.proxy.metrics;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** Prometheus metrics of the proxy (on /q/metrics), tagged by model. */
+@ApplicationScoped
+public class ProxyMetrics {
+
+    private final MeterRegistry registry;
+    private final AtomicInteger activeStreams = new AtomicInteger();
+
+    ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("parley_proxy_active_streams", activeStreams, AtomicInteger::get)
+                .description("calls currently relaying to an upstream").register(registry);
+    }
+
+    public void streamOpened() {
+        activeStreams.incrementAndGet();
+    }
+
+    public void streamClosed() {
+        activeStreams.decrementAndGet();
+    }
+
+    public void ttft(String model, long nanos) {
+        Timer.builder("parley_proxy_ttft").description("request received to first content delta").tag("model", model)
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(120)).register(registry).record(Duration.ofNanos(nanos));
+    }
+
+    public void call(String model, String endpointKind, String status, long latencyNanos, int promptTokens,
+            int completionTokens) {
+        Timer.builder("parley_proxy_latency").description("request received to last byte").tag("model", model)
+                .tag("status", status).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry).record(Duration.ofNanos(latencyNanos));
+        Counter.builder("parley_proxy_requests").description("proxied calls").tag("model", model)
+                .tag("endpoint_kind", endpointKind).tag("status", status).register(registry).increment();
+        if (promptTokens > 0) {
+            Counter.builder("parley_proxy_tokens").description("tokens by kind").tag("model", model).tag("kind", "prompt")
+                    .register(registry).increment(promptTokens);
+        }
+        if (completionTokens > 0) {
+            Counter.builder("parley_proxy_tokens").description("tokens by kind").tag("model", model)
+                    .tag("kind", "completion").register(registry).increment(completionTokens);
+        }
+    }
+
+    public void upstreamError(String model, String reason) {
+        Counter.builder("parley_proxy_upstream_errors").description("upstream failures by reason").tag("model", model)
+                .tag("reason", reason).register(registry).increment();
+    }
+}

@@ -1,0 +1,91 @@
+package io.parley.proxy.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** An OpenAI-shaped error ({@code {"error":{"message","type","param","code"}}}) with its HTTP status. */
+public class ApiError extends RuntimeException {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final int status;
+    private final String type;
+    private final String param;
+    private final String code;
+
+    public ApiError(int status, String message, String type, String param, String code) {
+        super(message, null, false, false);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+    }
+
+    public static ApiError badRequest(String message, String param, String code) {
+        return new ApiError(400, message, "invalid_request_error", param, code);
+    }
+
+    public static ApiError unauthorized(String message) {
+        return new ApiError(401, message, "authentication_error", null, "unauthorized");
+    }
+
+    public static ApiError forbidden(String message) {
+        return new ApiError(403, message, "permission_error", null, "forbidden");
+    }
+
+    public static ApiError notFound(String message, String code) {
+        return new ApiError(404, message, "invalid_request_error", null, code);
+    }
+
+    public static ApiError modelNotFound(String model) {
+        return new ApiError(404, "model '" + model + "' not found", "invalid_request_error", "model", "model_not_found");
+    }
+
+    public static ApiError modelNotReady(String reason) {
+        return new ApiError(503, reason, "service_unavailable_error", "model", "model_not_ready");
+    }
+
+    public static ApiError tooLarge(long limit) {
+        return new ApiError(413, "request body larger than " + limit + " bytes", "invalid_request_error", null,
+                "request_too_large");
+    }
+
+    public static ApiError badGateway(String message, String code) {
+        return new ApiError(502, message, "upstream_error", null, code);
+    }
+
+    public static ApiError gatewayTimeout(String message) {
+        return new ApiError(504, message, "upstream_error", null, "upstream_timeout");
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** The error object without the status, as JSON. */
+    public ObjectNode toJsonNode() {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", getMessage());
+        error.put("type", type);
+        error.put("param", param);
+        error.put("code", code);
+        return root;
+    }
+
+    public String toJson() {
+        return toJsonNode().toString();
+    }
+}

@@ -1,0 +1,234 @@
+package io.parley.proxy.rest;
+
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.parley.proxy.client.RegistryModel;
+import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.service.ModelCatalog;
+import io.parley.proxy.stream.CallContext;
+import io.parley.proxy.stream.EndpointKind;
+import io.parley.proxy.stream.RelayService;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The OpenAI-compatible relay endpoints as plain Vert.x routes, so that nothing between the upstream socket and the
+ * client socket buffers. The routes only parse, authorize and resolve the model; {@link RelayService} does the relay.
+ */
+@ApplicationScoped
+public class OpenAiRoutes {
+
+    static final String START_NANOS = "parley.start-nanos";
+    static final String START_INSTANT = "parley.start-instant";
+    public static final String CORRELATION_HEADER = "X-Correlation-Id";
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+    private final ModelCatalog catalog;
+    private final RelayService relay;
+    private final ObjectMapper mapper;
+    private final Vertx vertx;
+    private final long maxRequestBytes;
+
+    OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config) {
+        this.catalog = catalog;
+        this.relay = relay;
+        this.mapper = mapper;
+        this.vertx = vertx;
+        this.maxRequestBytes = config.limits().maxRequestBytes();
+    }
+
+    void register(@Observes Router router) {
+        router.route().failureHandler(this::onFailure);
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes).setHandleFileUploads(false);
+        for (EndpointKind kind : EndpointKind.values()) {
+            router.post(kind.path()).handler(OpenAiRoutes::startClock);
+            router.post(kind.path()).handler(body).handler(rc -> handle(rc, kind));
+        }
+        router.get("/v1/models").handler(this::models);
+    }
+
+    private static void startClock(RoutingContext rc) {
+        rc.put(START_NANOS, System.nanoTime());
+        rc.put(START_INSTANT, Instant.now());
+        rc.next();
+    }
+
+    /** Errors raised before a route answers: invalid credentials (proactive authentication) and oversize bodies. */
+    private void onFailure(RoutingContext rc) {
+        Throwable failure = rc.failure();
+        if (rc.response().headWritten()) {
+            rc.next();
+            return;
+        }
+        if (failure instanceof AuthenticationFailedException) {
+            send(rc, ApiError.unauthorized("invalid or expired credentials"));
+        } else if (rc.statusCode() == 413) {
+            send(rc, ApiError.tooLarge(maxRequestBytes));
+        } else if (rc.statusCode() == 400 && rc.request().path().startsWith("/v1/")) {
+            send(rc, ApiError.badRequest("malformed request", null, null));
+        } else {
+            rc.next();
+        }
+    }
+
+    private void handle(RoutingContext rc, EndpointKind kind) {
+        long startNanos = rc.get(START_NANOS);
+        Instant startedAt = rc.get(START_INSTANT);
+        String correlationId = headerOr(rc, CORRELATION_HEADER, UUID.randomUUID().toString());
+        String requestId = UUID.randomUUID().toString();
+        rc.response().putHeader(CORRELATION_HEADER, correlationId).putHeader(REQUEST_ID_HEADER, requestId);
+
+        SecurityIdentity identity = identity(rc);
+        if (identity == null) {
+            send(rc, ApiError.unauthorized("a bearer token or Parley API key is required"));
+            return;
+        }
+        String userId = identity.getPrincipal().getName();
+        String apiKeyId = identity.getAttribute("parley.api_key_id");
+
+        Buffer body = rc.body().buffer();
+        ObjectNode request;
+        try {
+            JsonNode parsed = body == null || body.length() == 0 ? null : mapper.readTree(body.getBytes());
+            if (!(parsed instanceof ObjectNode object)) {
+                throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
+            }
+            request = object;
+        } catch (ApiError e) {
+            send(rc, e);
+            return;
+        } catch (Exception e) {
+            send(rc, ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json"));
+            return;
+        }
+
+        Map<String, String> metadata = metadata(request.get("metadata"));
+        String source = metadata.get("source");
+        boolean stream = request.path("stream").asBoolean(false);
+        JsonNode modelNode = request.get("model");
+        if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
+            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, metadata, kind, stream, null,
+                    startedAt, startNanos, "invalid_request_error");
+            send(rc, ApiError.badRequest("you must provide a model parameter", "model", "missing_required_parameter"));
+            return;
+        }
+        String modelName = modelNode.asText();
+        boolean wantsUsage = stream && request.path("stream_options").path("include_usage").asBoolean(false);
+
+        // What the upstream gets: the client's request, minus the proxy's envelope, always asking for usage.
+        request.remove("metadata");
+        if (stream) {
+            JsonNode options = request.get("stream_options");
+            ObjectNode streamOptions = options instanceof ObjectNode o ? o : request.putObject("stream_options");
+            streamOptions.put("include_usage", true);
+        } else {
+            request.remove("stream_options");
+        }
+        Buffer upstreamBody;
+        try {
+            upstreamBody = Buffer.buffer(mapper.writeValueAsBytes(request));
+        } catch (Exception e) {
+            send(rc, ApiError.badRequest("could not encode the request", null, "invalid_json"));
+            return;
+        }
+
+        Context context = vertx.getOrCreateContext();
+        catalog.resolve(modelName).subscribe().with(resolution -> context.runOnContext(v -> {
+            if (rc.response().closed() || rc.response().ended()) {
+                return;
+            }
+            if (resolution instanceof ModelCatalog.Ready ready) {
+                relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, metadata, kind,
+                        stream, wantsUsage, startNanos, startedAt, ready.model(), upstreamBody, List.of()));
+            } else if (resolution instanceof ModelCatalog.NotReady notReady) {
+                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, metadata, kind, stream,
+                        modelName, startedAt, startNanos, "model_not_ready");
+                send(rc, ApiError.modelNotReady(notReady.reason()));
+            } else {
+                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, metadata, kind, stream,
+                        modelName, startedAt, startNanos, "model_not_found");
+                send(rc, ApiError.modelNotFound(modelName));
+            }
+        }), failure -> context.runOnContext(v -> send(rc, ApiError.badGateway("model lookup failed", "registry_error"))));
+    }
+
+    /** {@code GET /v1/models}: the running models in OpenAI's list shape. */
+    private void models(RoutingContext rc) {
+        if (identity(rc) == null) {
+            send(rc, ApiError.unauthorized("a bearer token or Parley API key is required"));
+            return;
+        }
+        ObjectNode root = mapper.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        for (RegistryModel m : catalog.running()) {
+            ObjectNode model = data.addObject();
+            model.put("id", m.name());
+            model.put("object", "model");
+            model.put("created", 0);
+            model.put("owned_by", m.deployment() == null ? "parley" : m.deployment());
+            if (m.maxModelLen() != null) {
+                model.put("max_model_len", m.maxModelLen());
+            }
+        }
+        rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(root.toString());
+    }
+
+    static SecurityIdentity identity(RoutingContext rc) {
+        if (rc.user() instanceof QuarkusHttpUser user) {
+            SecurityIdentity identity = user.getSecurityIdentity();
+            if (identity != null && !identity.isAnonymous()) {
+                return identity;
+            }
+        }
+        return null;
+    }
+
+    static void send(RoutingContext rc, ApiError error) {
+        if (rc.response().ended() || rc.response().closed()) {
+            return;
+        }
+        rc.response().setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(error.toJson());
+    }
+
+    private static String headerOr(RoutingContext rc, String name, String fallback) {
+        String value = rc.request().getHeader(name);
+        return value == null || value.isBlank() || value.length() > 200 ? fallback : value;
+    }
+
+    private static Map<String, String> metadata(JsonNode node) {
+        Map<String, String> result = new LinkedHashMap<>();
+        if (node instanceof ObjectNode object) {
+            Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (f.getValue().isValueNode() && !f.getValue().isNull()) {
+                    result.put(f.getKey(), f.getValue().asText());
+                }
+            }
+        }
+        return result;
+    }
+}

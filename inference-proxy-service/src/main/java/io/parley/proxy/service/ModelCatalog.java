@@ -1,0 +1,135 @@
+package io.parley.proxy.service;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.parley.proxy.client.RegistryClient;
+import io.parley.proxy.client.RegistryModel;
+import io.parley.proxy.config.ProxyConfig;
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The proxy's view of the registry: refreshed periodically, on demand when an unknown model is asked for, and kept (and
+ * served) while the registry is down.
+ */
+@ApplicationScoped
+public class ModelCatalog {
+
+    /** What a model name resolves to. */
+    public sealed interface Resolution permits Ready, NotReady, NotFound {
+    }
+
+    public record Ready(RegistryModel model) implements Resolution {
+    }
+
+    public record NotReady(RegistryModel model) implements Resolution {
+        public String reason() {
+            String state = model.state() == null ? "NotReady" : model.state();
+            return model.reason() == null || model.reason().isBlank() ? "model '" + model.name() + "' is " + state
+                    : "model '" + model.name() + "' is " + state + ": " + model.reason();
+        }
+    }
+
+    public record NotFound(String name) implements Resolution {
+    }
+
+    private record Snapshot(Map<String, RegistryModel> running, Map<String, RegistryModel> all, boolean loaded) {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), false);
+    }
+
+    private final RegistryClient registry;
+    private final long missRefreshMinNanos;
+    private final AtomicLong lastMissRefresh = new AtomicLong(System.nanoTime() - Long.MAX_VALUE / 2);
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile boolean registryReachable;
+
+    ModelCatalog(RegistryClient registry, ProxyConfig config) {
+        this.registry = registry;
+        this.missRefreshMinNanos = config.registry().missRefreshMinInterval().toNanos();
+    }
+
+    @Scheduled(every = "${parley.proxy.registry.refresh-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> scheduledRefresh() {
+        return refresh().onFailure().recoverWithNull();
+    }
+
+    /** Fetches both lists from the registry and replaces the snapshot; on failure the old snapshot stays. */
+    public Uni<Void> refresh() {
+        return registry.fetch().invoke(listing -> {
+            Map<String, RegistryModel> running = new LinkedHashMap<>();
+            for (RegistryModel m : listing.running()) {
+                if (m.name() != null && !m.endpoints().isEmpty()) {
+                    running.put(m.name(), m);
+                }
+            }
+            Map<String, RegistryModel> all = new LinkedHashMap<>();
+            for (RegistryModel m : listing.all()) {
+                if (m.name() != null) {
+                    all.put(m.name(), m);
+                }
+            }
+            snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
+            if (!registryReachable) {
+                Log.infof("registry reachable: %d running model(s)", running.size());
+            }
+            registryReachable = true;
+        }).onFailure().invoke(e -> {
+            if (registryReachable || !snapshot.loaded()) {
+                Log.warnf("registry refresh failed (serving %s cached view): %s", snapshot.loaded() ? "the" : "an empty",
+                        e.toString());
+            }
+            registryReachable = false;
+        }).replaceWithVoid();
+    }
+
+    /** Resolves a model name; an unknown name refreshes the view first (at most every few hundred ms). */
+    public Uni<Resolution> resolve(String name) {
+        Resolution found = lookup(name);
+        if (!(found instanceof NotFound)) {
+            return Uni.createFrom().item(found);
+        }
+        long now = System.nanoTime();
+        long last = lastMissRefresh.get();
+        if (now - last < missRefreshMinNanos || !lastMissRefresh.compareAndSet(last, now)) {
+            return Uni.createFrom().item(found);
+        }
+        return refresh().onFailure().recoverWithNull().map(v -> lookup(name));
+    }
+
+    public Resolution lookup(String name) {
+        Snapshot s = snapshot;
+        RegistryModel running = s.running().get(name);
+        if (running != null) {
+            return new Ready(running);
+        }
+        RegistryModel known = s.all().get(name);
+        if (known != null) {
+            return known.ready() ? new Ready(known) : new NotReady(known);
+        }
+        return new NotFound(name);
+    }
+
+    public List<RegistryModel> running() {
+        return List.copyOf(snapshot.running().values());
+    }
+
+    public Optional<RegistryModel> running(String name) {
+        return Optional.ofNullable(snapshot.running().get(name));
+    }
+
+    /** True once the registry answered at least once (the view may be stale while it is down). */
+    public boolean loaded() {
+        return snapshot.loaded();
+    }
+
+    public boolean registryReachable() {
+        return registryReachable;
+    }
+}

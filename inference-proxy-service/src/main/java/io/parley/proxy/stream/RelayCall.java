@@ -1,0 +1,551 @@
+package io.parley.proxy.stream;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.parley.proxy.client.RegistryModel;
+import io.parley.proxy.client.RegistryModel.Endpoint;
+import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.usage.UsageEvent;
+import io.quarkus.logging.Log;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * One proxied call: picks an endpoint, sends the request, relays the answer event by event, measures, and records usage
+ * exactly once. All methods run on the request's event loop; nothing blocks.
+ *
+ * <p>
+ * Retries happen only before the first upstream byte (connect failures and 5xx, on another endpoint). Once the upstream
+ * answered 200 the call is committed: a later failure ends the stream with an error event after what was already sent.
+ */
+final class RelayCall {
+
+    private static final String ERROR_EVENT_PREFIX = "data: ";
+
+    private final RelayService svc;
+    private final RoutingContext rc;
+    private final HttpServerResponse out;
+    private final CallContext call;
+    private final RegistryModel model;
+    private final Context context;
+    private final Set<String> tried = new HashSet<>();
+    private final SseEventSplitter splitter = new SseEventSplitter();
+
+    private String endpointUrl;
+    private HttpClientRequest upstreamRequest;
+    private HttpClientResponse upstreamResponse;
+    private int attempts;
+    private long timer = -1;
+    private boolean finished;
+    private boolean clientBytesSent;
+    private boolean upstreamErrorEvent;
+    private boolean streamOpen;
+    /** Set before the proxy itself resets the upstream, so the resulting failure callbacks are ignored. */
+    private boolean upstreamClosedByProxy;
+
+    private long firstTokenNanos = -1;
+    private long endNanos = -1;
+    private int contentEvents;
+    private Integer promptTokens;
+    private Integer completionTokens;
+
+    RelayCall(RelayService svc, RoutingContext rc, CallContext call) {
+        this.svc = svc;
+        this.rc = rc;
+        this.out = rc.response();
+        this.call = call;
+        this.model = call.model();
+        this.context = svc.vertx.getOrCreateContext();
+    }
+
+    void start() {
+        out.closeHandler(v -> onClientClosed());
+        svc.metrics.streamOpened();
+        streamOpen = true;
+        attempt();
+    }
+
+    // ---- connecting -------------------------------------------------------------------------------------------
+
+    private void attempt() {
+        Optional<Endpoint> picked = svc.balancer.pick(model.endpoints(), tried);
+        if (picked.isEmpty()) {
+            failBeforeFirstByte(ApiError.badGateway("no reachable endpoint for model '" + model.name() + "'",
+                    "upstream_unavailable"), "upstream_unavailable");
+            return;
+        }
+        Endpoint endpoint = picked.get();
+        endpointUrl = endpoint.url();
+        tried.add(endpointUrl);
+        attempts++;
+        svc.balancer.acquire(endpointUrl);
+
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(upstreamUri(endpointUrl, call.kind()))
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.ACCEPT, call.clientStream() ? "text/event-stream" : "application/json")
+                .putHeader("X-Correlation-Id", call.correlationId())
+                .putHeader("X-Request-Id", call.requestId());
+        credential(endpoint).ifPresent(key -> options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
+
+        armTimer(call.clientStream() ? svc.config.upstream().firstTokenTimeout().toMillis()
+                : svc.config.upstream().responseTimeout().toMillis(), this::onFirstTokenTimeout);
+        svc.client.request(options).onComplete(ar -> {
+            if (finished) {
+                if (ar.succeeded()) {
+                    ar.result().reset();
+                }
+                return;
+            }
+            if (ar.failed()) {
+                onAttemptFailed(ar.cause(), "connect");
+                return;
+            }
+            upstreamRequest = ar.result();
+            upstreamRequest.send(call.upstreamBody()).onComplete(rar -> {
+                if (finished || upstreamClosedByProxy) {
+                    return;
+                }
+                if (rar.failed()) {
+                    onAttemptFailed(rar.cause(), "connect");
+                } else {
+                    onResponse(rar.result());
+                }
+            });
+        });
+    }
+
+    private void onAttemptFailed(Throwable cause, String reason) {
+        cancelTimer();
+        svc.balancer.failure(endpointUrl);
+        releaseEndpoint();
+        svc.metrics.upstreamError(model.name(), reason);
+        Log.warnf("[%s] upstream %s failed (attempt %d): %s", call.correlationId(), endpointUrl, attempts,
+                cause.toString());
+        upstreamRequest = null;
+        if (attempts < svc.config.upstream().maxAttempts()
+                && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
+            attempt();
+            return;
+        }
+        failBeforeFirstByte(ApiError.badGateway("upstream for model '" + model.name() + "' unavailable: "
+                + cause.getMessage(), "upstream_unavailable"), "upstream_unavailable");
+    }
+
+    private void onResponse(HttpClientResponse response) {
+        upstreamResponse = response;
+        int status = response.statusCode();
+        if (status >= 500) {
+            response.body().onComplete(body -> {
+                if (finished || upstreamClosedByProxy) {
+                    return;
+                }
+                cancelTimer();
+                svc.balancer.failure(endpointUrl);
+                releaseEndpoint();
+                svc.metrics.upstreamError(model.name(), "status_" + status);
+                upstreamRequest = null;
+                upstreamResponse = null;
+                Log.warnf("[%s] upstream %s answered %d (attempt %d)", call.correlationId(), endpointUrl, status,
+                        attempts);
+                if (attempts < svc.config.upstream().maxAttempts()
+                        && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
+                    attempt();
+                    return;
+                }
+                String detail = body.succeeded() ? upstreamMessage(body.result()) : null;
+                failBeforeFirstByte(ApiError.badGateway("upstream for model '" + model.name() + "' answered " + status
+                        + (detail == null ? "" : ": " + detail), "upstream_error"), "upstream_" + status);
+            });
+            return;
+        }
+        svc.balancer.success(endpointUrl);
+        if (status >= 400) {
+            response.body().onComplete(body -> {
+                if (finished || upstreamClosedByProxy) {
+                    return;
+                }
+                cancelTimer();
+                Buffer payload = body.succeeded() ? body.result() : Buffer.buffer();
+                svc.metrics.upstreamError(model.name(), "status_" + status);
+                if (looksLikeOpenAiError(payload)) {
+                    out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(payload);
+                } else {
+                    ApiError error = new ApiError(status, "upstream rejected the request: "
+                            + payload.toString(StandardCharsets.UTF_8), "invalid_request_error", null, "upstream_rejected");
+                    out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(error.toJson());
+                }
+                finish(UsageEvent.ERROR, "upstream_" + status);
+            });
+            return;
+        }
+        if (call.clientStream()) {
+            out.setStatusCode(200);
+            out.setChunked(true);
+            out.putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream");
+            out.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+            out.putHeader("X-Accel-Buffering", "no");
+            response.handler(this::onChunk);
+            response.endHandler(v -> onUpstreamEnd());
+            response.exceptionHandler(this::onStreamFailure);
+        } else {
+            response.body().onComplete(body -> {
+                if (finished || upstreamClosedByProxy) {
+                    return;
+                }
+                if (body.failed()) {
+                    onStreamFailure(body.cause());
+                } else {
+                    onNonStreamBody(response, body.result());
+                }
+            });
+        }
+    }
+
+    // ---- streaming --------------------------------------------------------------------------------------------
+
+    private void onChunk(Buffer chunk) {
+        if (finished) {
+            return;
+        }
+        if (firstTokenNanos >= 0) {
+            armTimer(svc.config.upstream().idleTimeout().toMillis(), this::onIdleTimeout);
+        }
+        splitter.feed(chunk, this::onEvent);
+        if (!finished && out.writeQueueFull()) {
+            upstreamResponse.pause();
+            out.drainHandler(v -> {
+                if (!finished) {
+                    upstreamResponse.resume();
+                }
+            });
+        }
+    }
+
+    private void onEvent(Buffer event) {
+        if (finished) {
+            return;
+        }
+        int flags = ChunkInspector.inspect(event);
+        if ((flags & ChunkInspector.CONTENT) != 0) {
+            contentEvents++;
+            if (firstTokenNanos < 0) {
+                firstTokenNanos = System.nanoTime();
+                svc.metrics.ttft(model.name(), firstTokenNanos - call.startNanos());
+                armTimer(svc.config.upstream().idleTimeout().toMillis(), this::onIdleTimeout);
+            }
+        }
+        if ((flags & ChunkInspector.ERROR) != 0) {
+            upstreamErrorEvent = true;
+        }
+        if ((flags & ChunkInspector.USAGE) != 0) {
+            onUsageEvent(event);
+            return;
+        }
+        write(event);
+    }
+
+    private void onUsageEvent(Buffer event) {
+        String data = ChunkInspector.data(event);
+        JsonNode root;
+        try {
+            root = data == null ? null : svc.mapper.readTree(data);
+        } catch (Exception e) {
+            root = null;
+        }
+        if (!(root instanceof ObjectNode chunk) || !(chunk.get("usage") instanceof ObjectNode usage)) {
+            write(event);
+            return;
+        }
+        endNanos = System.nanoTime();
+        readTokens(usage);
+        JsonNode choices = chunk.get("choices");
+        boolean hasChoices = choices != null && choices.isArray() && !choices.isEmpty();
+        if (call.clientWantsUsage()) {
+            addServerMetrics(usage, endNanos);
+            write(Buffer.buffer("data: " + chunk + "\n\n"));
+        } else if (hasChoices) {
+            chunk.remove("usage");
+            write(Buffer.buffer("data: " + chunk + "\n\n"));
+        }
+    }
+
+    private void onUpstreamEnd() {
+        if (finished) {
+            return;
+        }
+        Buffer rest = splitter.remainder();
+        if (rest != null && rest.length() > 0) {
+            write(rest);
+        }
+        if (endNanos < 0) {
+            endNanos = System.nanoTime();
+        }
+        out.end();
+        finish(upstreamErrorEvent ? UsageEvent.ERROR : UsageEvent.OK, upstreamErrorEvent ? "upstream_error_event" : null);
+    }
+
+    private void onStreamFailure(Throwable cause) {
+        if (finished || upstreamClosedByProxy) {
+            return;
+        }
+        svc.metrics.upstreamError(model.name(), "stream_broken");
+        Log.warnf("[%s] upstream %s failed mid-stream after %d content event(s): %s", call.correlationId(), endpointUrl,
+                contentEvents, cause.toString());
+        endWithError(ApiError.badGateway("upstream connection lost: " + cause.getMessage(), "upstream_disconnected"),
+                "upstream_disconnected");
+    }
+
+    private void onFirstTokenTimeout() {
+        if (finished) {
+            return;
+        }
+        svc.metrics.upstreamError(model.name(), "timeout");
+        if (!clientBytesSent && upstreamResponse == null) {
+            svc.balancer.failure(endpointUrl);
+        }
+        endWithError(ApiError.gatewayTimeout("model '" + model.name() + "' did not answer within "
+                + (call.clientStream() ? svc.config.upstream().firstTokenTimeout()
+                        : svc.config.upstream().responseTimeout())),
+                "upstream_timeout");
+    }
+
+    private void onIdleTimeout() {
+        if (finished) {
+            return;
+        }
+        svc.metrics.upstreamError(model.name(), "idle_timeout");
+        endWithError(ApiError.gatewayTimeout("model '" + model.name() + "' sent nothing for "
+                + svc.config.upstream().idleTimeout()), "upstream_idle_timeout");
+    }
+
+    /**
+     * Ends the call with an error: JSON if nothing reached the client yet, else an SSE error event after the partial output.
+     */
+    private void endWithError(ApiError error, String errorType) {
+        resetUpstream();
+        if (!clientBytesSent) {
+            sendError(error);
+        } else {
+            out.end(Buffer.buffer(ERROR_EVENT_PREFIX + error.toJson() + "\n\n"));
+        }
+        finish(UsageEvent.ERROR, errorType);
+    }
+
+    private void onClientClosed() {
+        if (finished) {
+            return;
+        }
+        Log.infof("[%s] client went away after %d content event(s); closing upstream", call.correlationId(),
+                contentEvents);
+        finish(UsageEvent.CANCELLED, null);
+        resetUpstream();
+    }
+
+    // ---- non-streaming ----------------------------------------------------------------------------------------
+
+    private void onNonStreamBody(HttpClientResponse response, Buffer body) {
+        long now = System.nanoTime();
+        endNanos = now;
+        firstTokenNanos = now;
+        JsonNode root;
+        try {
+            root = svc.mapper.readTree(body.getBytes());
+        } catch (Exception e) {
+            root = null;
+        }
+        out.setStatusCode(response.statusCode());
+        out.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (root instanceof ObjectNode object && object.get("usage") instanceof ObjectNode usage) {
+            readTokens(usage);
+            addServerMetrics(usage, now);
+            clientBytesSent = true;
+            out.end(object.toString());
+        } else {
+            clientBytesSent = true;
+            out.end(body);
+        }
+        finish(UsageEvent.OK, null);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private void write(Buffer data) {
+        clientBytesSent = true;
+        out.write(data);
+    }
+
+    private void readTokens(ObjectNode usage) {
+        if (usage.get("prompt_tokens") != null && usage.get("prompt_tokens").canConvertToInt()) {
+            promptTokens = usage.get("prompt_tokens").asInt();
+        }
+        if (usage.get("completion_tokens") != null && usage.get("completion_tokens").canConvertToInt()) {
+            completionTokens = usage.get("completion_tokens").asInt();
+        }
+    }
+
+    private void addServerMetrics(ObjectNode usage, long now) {
+        double ttft = firstTokenNanos >= 0 ? (firstTokenNanos - call.startNanos()) / 1e9 : (now - call.startNanos()) / 1e9;
+        double total = (now - call.startNanos()) / 1e9;
+        usage.put("time_to_first_token", ttft);
+        usage.put("total_latency", total);
+        usage.put("completion_tokens_after_first_per_sec", tokensPerSecond(now));
+    }
+
+    /**
+     * Completion tokens per second after the first one (streaming); for non-streaming calls the first token time is
+     * unknown and the rate is over the whole call.
+     */
+    private double tokensPerSecond(long now) {
+        int tokens = completionTokens != null ? completionTokens : contentEvents;
+        if (!call.clientStream()) {
+            double seconds = (now - call.startNanos()) / 1e9;
+            return seconds > 0 ? tokens / seconds : 0.0;
+        }
+        if (firstTokenNanos < 0 || tokens <= 1) {
+            return 0.0;
+        }
+        double seconds = (now - firstTokenNanos) / 1e9;
+        return seconds > 0 ? (tokens - 1) / seconds : 0.0;
+    }
+
+    private void failBeforeFirstByte(ApiError error, String errorType) {
+        cancelTimer();
+        if (!clientBytesSent) {
+            sendError(error);
+        } else {
+            out.end(Buffer.buffer(ERROR_EVENT_PREFIX + error.toJson() + "\n\n"));
+        }
+        finish(UsageEvent.ERROR, errorType);
+    }
+
+    private void sendError(ApiError error) {
+        if (out.ended() || out.closed()) {
+            return;
+        }
+        out.setChunked(false);
+        out.headers().remove(HttpHeaders.CACHE_CONTROL).remove("X-Accel-Buffering");
+        out.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(error.toJson());
+    }
+
+    private void resetUpstream() {
+        cancelTimer();
+        upstreamClosedByProxy = true;
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+    }
+
+    private void finish(String status, String errorType) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelTimer();
+        releaseEndpoint();
+        if (streamOpen) {
+            streamOpen = false;
+            svc.metrics.streamClosed();
+        }
+        long end = endNanos >= 0 ? endNanos : System.nanoTime();
+        if (UsageEvent.CANCELLED.equals(status) || endNanos < 0) {
+            end = System.nanoTime();
+        }
+        int completion = completionTokens != null ? completionTokens : contentEvents;
+        int prompt = promptTokens != null ? promptTokens : 0;
+        Double ttftMs = firstTokenNanos >= 0 ? (firstTokenNanos - call.startNanos()) / 1e6 : null;
+        double latencyMs = (end - call.startNanos()) / 1e6;
+        Double tps = firstTokenNanos >= 0 ? tokensPerSecond(end) : null;
+        svc.metrics.call(model.name(), call.kind().usageName(), status, end - call.startNanos(), prompt, completion);
+        svc.recorder.record(new UsageEvent(call.requestId(), call.startedAt().toString(), call.userId(), null,
+                call.apiKeyId(), model.name(), model.engineType(), model.deployment(), call.kind().usageName(),
+                call.clientStream(), prompt, completion, ttftMs, latencyMs, tps, status, errorType, call.correlationId(),
+                call.metadata(), call.source(), call.attachments()));
+        Log.infof("[%s] %s %s model=%s status=%s tokens=%d/%d ttft_ms=%s latency_ms=%.1f", call.correlationId(),
+                call.requestId(), call.kind().usageName(), model.name(), status, prompt, completion,
+                ttftMs == null ? "-" : String.format("%.1f", ttftMs), latencyMs);
+    }
+
+    private void releaseEndpoint() {
+        if (endpointUrl != null) {
+            svc.balancer.release(endpointUrl);
+            endpointUrl = null;
+        }
+    }
+
+    private void armTimer(long millis, Runnable action) {
+        cancelTimer();
+        timer = svc.vertx.setTimer(Math.max(1, millis), id -> context.runOnContext(v -> {
+            if (timer == id) {
+                timer = -1;
+                action.run();
+            }
+        }));
+    }
+
+    private void cancelTimer() {
+        if (timer >= 0) {
+            svc.vertx.cancelTimer(timer);
+            timer = -1;
+        }
+    }
+
+    static String upstreamUri(String base, EndpointKind kind) {
+        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        String path = kind.path();
+        if (b.endsWith("/v1")) {
+            path = path.substring(3);
+        }
+        return b + path;
+    }
+
+    private static Optional<String> credential(Endpoint endpoint) {
+        String ref = endpoint.credentialRef();
+        if (ref == null || ref.isBlank()) {
+            return Optional.empty();
+        }
+        if (ref.startsWith("env:")) {
+            return Optional.ofNullable(System.getenv(ref.substring(4))).filter(s -> !s.isBlank());
+        }
+        return Optional.empty();
+    }
+
+    private boolean looksLikeOpenAiError(Buffer payload) {
+        try {
+            JsonNode node = svc.mapper.readTree(payload.getBytes());
+            return node != null && node.has("error");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private String upstreamMessage(Buffer payload) {
+        String text = payload.toString(StandardCharsets.UTF_8);
+        try {
+            JsonNode node = svc.mapper.readTree(text);
+            JsonNode message = node.path("error").path("message");
+            if (message.isTextual()) {
+                return message.asText();
+            }
+            if (node.path("message").isTextual()) {
+                return node.path("message").asText();
+            }
+        } catch (Exception e) {
+            // not JSON
+        }
+        return text.length() > 200 ? text.substring(0, 200) : text;
+    }
+}

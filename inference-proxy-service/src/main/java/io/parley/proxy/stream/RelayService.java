@@ -1,0 +1,72 @@
+package io.parley.proxy.stream;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.metrics.ProxyMetrics;
+import io.parley.proxy.service.EndpointBalancer;
+import io.parley.proxy.usage.UsageEvent;
+import io.parley.proxy.usage.UsageRecorder;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.RoutingContext;
+
+/** Owns the non-blocking upstream HTTP client and starts one {@link RelayCall} per proxied request. */
+@ApplicationScoped
+public class RelayService {
+
+    final Vertx vertx;
+    final HttpClient client;
+    final ProxyConfig config;
+    final EndpointBalancer balancer;
+    final ProxyMetrics metrics;
+    final UsageRecorder recorder;
+    final ObjectMapper mapper;
+
+    RelayService(Vertx vertx, ProxyConfig config, EndpointBalancer balancer, ProxyMetrics metrics, UsageRecorder recorder,
+            ObjectMapper mapper) {
+        this.vertx = vertx;
+        this.config = config;
+        this.balancer = balancer;
+        this.metrics = metrics;
+        this.recorder = recorder;
+        this.mapper = mapper;
+        HttpClientOptions options = new HttpClientOptions()
+                .setConnectTimeout((int) config.upstream().connectTimeout().toMillis())
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setDecompressionSupported(false)
+                .setName("parley-upstream");
+        PoolOptions pool = new PoolOptions().setHttp1MaxSize(config.upstream().maxConnectionsPerEndpoint())
+                .setMaxWaitQueueSize(-1);
+        this.client = vertx.createHttpClient(options, pool);
+    }
+
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+
+    public void relay(RoutingContext rc, CallContext call) {
+        new RelayCall(this, rc, call).start();
+    }
+
+    /** Usage for a call that ended before any upstream was chosen (bad request, unknown or unready model). */
+    public void recordRejected(String requestId, String correlationId, String userId, String apiKeyId, String source,
+            Map<String, String> metadata, EndpointKind kind, boolean stream, String model, Instant startedAt,
+            long startNanos, String errorType) {
+        double latencyMs = (System.nanoTime() - startNanos) / 1e6;
+        recorder.record(new UsageEvent(requestId, startedAt.toString(), userId, null, apiKeyId, model, null, null,
+                kind.usageName(), stream, 0, 0, null, latencyMs, null, UsageEvent.ERROR, errorType, correlationId,
+                metadata, source, List.of()));
+    }
+}

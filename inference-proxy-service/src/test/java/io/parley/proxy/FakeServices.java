@@ -1,0 +1,268 @@
+package io.parley.proxy;
+
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Loopback fakes of the proxy's three peers: a registry ({@code /v1/models[/running]}), a usage-service
+ * ({@code POST /v1/usage/events}, can be switched down) and an OpenAI-compatible upstream whose behaviour depends on the
+ * model name. State is static so tests can observe and steer it.
+ */
+public class FakeServices implements QuarkusTestResourceLifecycleManager {
+
+    public static final String USAGE_CHUNK_MARK = "\"choices\":[],\"usage\"";
+
+    /** Every chat/completions request body the upstream received. */
+    public static final List<JsonObject> upstreamRequests = new CopyOnWriteArrayList<>();
+    /** Exact bytes the upstream sent, by the proxy's X-Request-Id. */
+    public static final Map<String, Buffer> upstreamSent = new ConcurrentHashMap<>();
+    /** X-Correlation-Ids whose upstream connection closed before the upstream finished its answer. */
+    public static final Set<String> upstreamSawClose = ConcurrentHashMap.newKeySet();
+    /** X-Correlation-Ids of every request the upstream received. */
+    public static final Set<String> upstreamCorrelations = ConcurrentHashMap.newKeySet();
+    /** X-Request-Ids whose first attempt reached the upstream (to see retries). */
+    public static final Map<String, AtomicInteger> upstreamAttempts = new ConcurrentHashMap<>();
+    /** Content events the test client has seen, for the lock-step model. */
+    public static final AtomicInteger clientSeenContent = new AtomicInteger();
+    /** Whether the lock-step upstream ever had to send without the client having seen the previous event. */
+    public static final AtomicBoolean lockstepBroken = new AtomicBoolean();
+
+    public static final AtomicBoolean usageDown = new AtomicBoolean();
+    /** Usage events received, by request id, with how many times each arrived. */
+    public static final Map<String, JsonObject> usageEvents = new ConcurrentHashMap<>();
+    public static final Map<String, AtomicInteger> usageDeliveries = new ConcurrentHashMap<>();
+    public static final AtomicInteger usageRejectedCalls = new AtomicInteger();
+
+    public static final List<String> TOKENS = List.of("Hello", " there", ",", " friend", "!");
+
+    private static Vertx vertx;
+    private static String upstreamUrl;
+    private static String deadUrl;
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        try {
+            HttpServer upstream = listen(vertx.createHttpServer().requestHandler(FakeServices::upstream));
+            upstreamUrl = "http://127.0.0.1:" + upstream.actualPort();
+            try (ServerSocket s = new ServerSocket(0)) {
+                deadUrl = "http://127.0.0.1:" + s.getLocalPort();
+            }
+            HttpServer registry = listen(vertx.createHttpServer().requestHandler(FakeServices::registry));
+            HttpServer usage = listen(vertx.createHttpServer().requestHandler(FakeServices::usage));
+            return Map.of(
+                    "quarkus.rest-client.registry.url", "http://127.0.0.1:" + registry.actualPort(),
+                    "quarkus.rest-client.usage.url", "http://127.0.0.1:" + usage.actualPort());
+        } catch (Exception e) {
+            throw new IllegalStateException("fake services did not start", e);
+        }
+    }
+
+    private static HttpServer listen(HttpServer server) throws Exception {
+        return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void stop() {
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+
+    // ---- registry -----------------------------------------------------------------------------------------------
+
+    static JsonObject model(String name, String state, String reason, String... urls) {
+        JsonArray endpoints = new JsonArray();
+        for (String url : urls) {
+            endpoints.add(new JsonObject().put("url", url).putNull("credential_ref"));
+        }
+        return new JsonObject().put("name", name).put("deployment", "fake-deployment").putNull("namespace")
+                .put("source", "static").put("engine_type", "vllm").put("task", "chat").put("state", state)
+                .put("reason", reason).put("endpoints", endpoints).put("max_model_len", 4096);
+    }
+
+    static JsonArray runningModels() {
+        JsonArray models = new JsonArray();
+        for (String name : List.of("sim-chat", "sim-lockstep", "sim-slow", "sim-hang", "sim-broken", "sim-stall", "sim-500",
+                "sim-400")) {
+            models.add(model(name, "Ready", null, upstreamUrl));
+        }
+        models.add(model("sim-flaky", "Ready", null, deadUrl, upstreamUrl));
+        return models;
+    }
+
+    private static void registry(HttpServerRequest req) {
+        JsonArray models = runningModels();
+        if (req.path().equals("/v1/models")) {
+            models = models.copy();
+            models.add(model("sim-pending", "Pending", "pod default-0 not ready: ContainersNotReady"));
+        } else if (!req.path().equals("/v1/models/running")) {
+            req.response().setStatusCode(404).end();
+            return;
+        }
+        req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("models", models).encode());
+    }
+
+    // ---- usage-service ------------------------------------------------------------------------------------------
+
+    private static void usage(HttpServerRequest req) {
+        req.body().onSuccess(body -> {
+            if (usageDown.get()) {
+                usageRejectedCalls.incrementAndGet();
+                req.response().setStatusCode(503).end("{\"error\":{\"message\":\"down\"}}");
+                return;
+            }
+            JsonArray events = body.toJsonObject().getJsonArray("events");
+            int accepted = 0;
+            int duplicates = 0;
+            for (int i = 0; i < events.size(); i++) {
+                JsonObject e = events.getJsonObject(i);
+                String id = e.getString("request_id");
+                if (usageDeliveries.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet() == 1) {
+                    accepted++;
+                } else {
+                    duplicates++;
+                }
+                usageEvents.put(id, e);
+            }
+            req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("accepted", accepted)
+                    .put("duplicates", duplicates).put("rejected", new JsonArray()).encode());
+        });
+    }
+
+    // ---- upstream -----------------------------------------------------------------------------------------------
+
+    private static void upstream(HttpServerRequest req) {
+        req.body().onSuccess(body -> {
+            JsonObject request = body.toJsonObject();
+            upstreamRequests.add(request);
+            upstreamCorrelations.add(req.getHeader("X-Correlation-Id"));
+            String requestId = req.getHeader("X-Request-Id");
+            upstreamAttempts.computeIfAbsent(requestId, k -> new AtomicInteger()).incrementAndGet();
+            String model = request.getString("model");
+            boolean stream = request.getBoolean("stream", false);
+            boolean includeUsage = request.getJsonObject("stream_options", new JsonObject()).getBoolean("include_usage",
+                    false);
+            HttpServerResponse res = req.response();
+            Buffer sent = Buffer.buffer();
+            upstreamSent.put(requestId, sent);
+            res.closeHandler(v -> {
+                if (!res.ended()) {
+                    upstreamSawClose.add(req.getHeader("X-Correlation-Id"));
+                }
+            });
+            switch (model) {
+                case "sim-500" -> res.setStatusCode(500).putHeader("Content-Type", "application/json")
+                        .end("{\"error\":{\"message\":\"engine crashed\",\"type\":\"server_error\"}}");
+                case "sim-400" -> res.setStatusCode(400).putHeader("Content-Type", "application/json")
+                        .end("{\"error\":{\"message\":\"This model's maximum context length is 4096 tokens.\","
+                                + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}");
+                case "sim-hang" -> {
+                    // never answers: cancellation before the first token
+                }
+                default -> {
+                    if (!stream) {
+                        res.putHeader("Content-Type", "application/json").end(completion(model).encode());
+                        return;
+                    }
+                    res.setChunked(true).putHeader("Content-Type", "text/event-stream");
+                    int tokens = model.equals("sim-slow") ? 10_000 : TOKENS.size();
+                    long pace = model.equals("sim-slow") ? 20 : 10;
+                    streamTokens(vertx, req, res, sent, model, tokens, pace, includeUsage);
+                }
+            }
+        });
+    }
+
+    private static JsonObject completion(String model) {
+        return new JsonObject().put("id", "cmpl-1").put("object", "chat.completion").put("created", 1).put("model", model)
+                .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+                        .put("message", new JsonObject().put("role", "assistant").put("content", String.join("", TOKENS)))
+                        .put("finish_reason", "stop")))
+                .put("usage", new JsonObject().put("prompt_tokens", 7).put("completion_tokens", TOKENS.size())
+                        .put("total_tokens", 7 + TOKENS.size()));
+    }
+
+    static String chunk(String model, String deltaJson, String finish) {
+        return "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + model
+                + "\",\"choices\":[{\"index\":0,\"delta\":" + deltaJson + ",\"logprobs\":null,\"finish_reason\":"
+                + (finish == null ? "null" : "\"" + finish + "\"") + "}]}\n\n";
+    }
+
+    static String usageChunk(String model, int completionTokens) {
+        return "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"" + model
+                + "\"," + USAGE_CHUNK_MARK + ":{\"prompt_tokens\":7,\"total_tokens\":"
+                + (7 + completionTokens) + ",\"completion_tokens\":" + completionTokens + "}}\n\n";
+    }
+
+    private static void streamTokens(Vertx vertx, HttpServerRequest req, HttpServerResponse res, Buffer sent,
+            String model, int tokens, long pace, boolean includeUsage) {
+        boolean lockstep = model.equals("sim-lockstep");
+        boolean broken = model.equals("sim-broken");
+        boolean stall = model.equals("sim-stall");
+        int baseline = clientSeenContent.get();
+        write(res, sent, chunk(model, "{\"role\":\"assistant\",\"content\":\"\"}", null));
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger waited = new AtomicInteger();
+        vertx.setPeriodic(pace, id -> {
+            if (res.closed() || res.ended()) {
+                vertx.cancelTimer(id);
+                return;
+            }
+            int i = next.get();
+            if (lockstep && i > 0 && clientSeenContent.get() < baseline + i) {
+                if (waited.incrementAndGet() < 500) {
+                    return; // wait until the client saw the previous token through the proxy
+                }
+                lockstepBroken.set(true);
+            }
+            waited.set(0);
+            if (stall && i == 2) {
+                return; // keeps the connection open and sends nothing more
+            }
+            if (broken && i == 2) {
+                vertx.cancelTimer(id);
+                req.connection().close();
+                return;
+            }
+            if (i < tokens) {
+                String text = model.equals("sim-slow") ? "tok" + i + " " : TOKENS.get(i);
+                write(res, sent, chunk(model, "{\"content\":\"" + text + "\"}", null));
+                next.incrementAndGet();
+                return;
+            }
+            vertx.cancelTimer(id);
+            write(res, sent, chunk(model, "{}", "stop"));
+            if (includeUsage) {
+                write(res, sent, usageChunk(model, tokens));
+            }
+            write(res, sent, "data: [DONE]\n\n");
+            res.end();
+        });
+    }
+
+    private static void write(HttpServerResponse res, Buffer sent, String event) {
+        sent.appendString(event);
+        res.write(event);
+    }
+
+    public static String upstreamUrl() {
+        return upstreamUrl;
+    }
+}
