@@ -29,6 +29,11 @@ spec:
     metadata:
       labels:
         {{- include "parley.labels" . | nindent 8 }}
+        {{- if eq .component "simulator" }}
+        {{- /* the demo BundleDeployment of the same name: the registry matches these pods by label */}}
+        sambanova.ai/bundle-deployment: {{ include "parley.componentName" . }}
+        sambanova.ai/group: default
+        {{- end }}
         {{- with $values.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}

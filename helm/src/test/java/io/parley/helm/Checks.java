@@ -140,12 +140,15 @@ final class Checks {
         }
     }
 
-    /** The registry's rules: exactly get/list/watch on pods and on the two Parley custom resources. */
+    /**
+     * The registry's rules: exactly get/list/watch on what its informers watch: pods and services (core) and the two
+     * Parley custom resources.
+     */
     static void assertRegistryRules(List<PolicyRule> rules) {
         assertThat(rules).hasSize(2);
         assertThat(rules).anySatisfy(rule -> {
             assertThat(rule.getApiGroups()).containsExactly("");
-            assertThat(rule.getResources()).containsExactly("pods");
+            assertThat(rule.getResources()).containsExactlyInAnyOrder("pods", "services");
             assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
             assertThat(rule.getResourceNames()).isNullOrEmpty();
             assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
