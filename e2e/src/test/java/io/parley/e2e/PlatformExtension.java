@@ -51,14 +51,27 @@ public class PlatformExtension implements BeforeAllCallback, ParameterResolver {
     /** Closed by JUnit when the root context closes, that is after the last test class. */
     record RunningPlatform(LocalPlatform platform) implements AutoCloseable {
 
+        /** A failed start is not retried for every test class: they all fail at once with its cause. */
+        private static volatile RuntimeException startFailure;
+
         static RunningPlatform start() {
+            if (startFailure != null) {
+                throw new IllegalStateException("the platform did not start (see the first failure)", startFailure);
+            }
             Path root = Path.of(System.getProperty("parley.root", "..")).toAbsolutePath().normalize();
             Path data = Path.of(System.getProperty("parley.e2e.data", "target/e2e-platform")).toAbsolutePath();
             if (!Boolean.getBoolean("parley.e2e.keep-data")) {
                 deleteTree(data);
             }
             LocalPlatform platform = new LocalPlatform(root, data, PortPlan.e2e());
-            platform.start();
+            // also when the test JVM is interrupted (Ctrl-C on mvn verify): no process outlives the run
+            Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "parley-e2e-shutdown"));
+            try {
+                platform.start();
+            } catch (RuntimeException e) {
+                startFailure = e;
+                throw e;
+            }
             return new RunningPlatform(platform);
         }
 

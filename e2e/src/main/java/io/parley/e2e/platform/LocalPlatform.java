@@ -338,7 +338,14 @@ public final class LocalPlatform implements AutoCloseable {
     }
 
     private ManagedProcess track(ManagedProcess process) {
-        processes.add(process);
+        synchronized (processes) {
+            if (stopping) {
+                // Ctrl-C arrived while starting: nothing may outlive the shutdown
+                process.stop(Duration.ofSeconds(5));
+                throw new IllegalStateException("stopping: " + process.name() + " not kept");
+            }
+            processes.add(process);
+        }
         process.onExit(code -> {
             if (!stopping) {
                 say(process.name() + " exited unexpectedly (code " + code + "); see " + process.log());
