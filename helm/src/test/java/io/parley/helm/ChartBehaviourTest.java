@@ -278,9 +278,17 @@ class ChartBehaviourTest {
         assertThat(admittedComponents(policy(policies, "parley-usage"))).containsExactlyInAnyOrder("chat", "proxy", "test");
 
         List<NetworkPolicy> production = ofType(docs("production"), NetworkPolicy.class);
-        assertThat(admittedComponents(policy(production, "parley-models"))).containsExactlyInAnyOrder("proxy", "registry");
-        assertThat(policy(production, "parley-models").getSpec().getPodSelector().getMatchLabels())
-                .containsEntry("app.kubernetes.io/part-of", "sambastack");
+        List<NetworkPolicy> models = production.stream().filter(p -> p.getMetadata().getName().equals("parley-models"))
+                .toList();
+        assertThat(models).as("one per watched namespace").extracting(p -> p.getMetadata().getNamespace())
+                .containsExactlyInAnyOrder("sambastack", "team-a");
+        assertThat(models).allSatisfy(model -> {
+            assertThat(admittedComponents(model)).containsExactlyInAnyOrder("proxy", "registry");
+            assertThat(model.getSpec().getIngress().get(0).getFrom()).allSatisfy(peer -> assertThat(
+                    peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "parley"));
+            assertThat(model.getSpec().getPodSelector().getMatchLabels()).containsEntry("app.kubernetes.io/part-of",
+                    "sambastack");
+        });
         assertThat(policy(production, "parley-registry").getSpec().getIngress()).as("Prometheus may scrape /q/metrics")
                 .anySatisfy(rule -> assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
                         peer.getNamespaceSelector().getMatchLabels())
