@@ -140,6 +140,12 @@ class IngestResourceTest {
     }
 
     @Test
+    void ingestWithAForgedTokenIsUnauthorized() {
+        given().auth().oauth2("not.a.jwt").contentType(ContentType.JSON).body(Map.of("events", List.of()))
+                .post("/v1/usage/events").then().statusCode(401).body("error.type", equalTo("authentication_error"));
+    }
+
+    @Test
     void ingestByAPersonIsForbidden() {
         given().auth().oauth2(TestTokens.user("alice", "user")).contentType(ContentType.JSON)
                 .body(Map.of("events", List.of(Events.event("alice", "m1", Instant.now()))))
