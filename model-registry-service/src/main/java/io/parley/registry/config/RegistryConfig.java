@@ -27,6 +27,8 @@ public interface RegistryConfig {
     /** The change stream ({@code GET /v1/models/changes}). */
     Changes changes();
 
+    Kubernetes kubernetes();
+
     enum SourceKind {
         STATIC,
         KUBERNETES
@@ -115,5 +117,79 @@ public interface RegistryConfig {
         /** Interval of SSE keep-alive comments on idle change streams. */
         @WithDefault("15s")
         Duration keepAlive();
+    }
+
+    interface Kubernetes {
+        /**
+         * Namespaces whose BundleDeployments, Bundles, Pods and Services are watched: one or several names, or
+         * {@code *} for all. Absent: the namespace of the Kubernetes client (in-cluster: the pod's own).
+         */
+        Optional<List<String>> namespaces();
+
+        /** Equality label selectors ({@code k=v,k2=v2}, or {@code k} for "has label") per watched kind. */
+        Optional<String> bundleDeploymentSelector();
+
+        Optional<String> bundleSelector();
+
+        Optional<String> podSelector();
+
+        Optional<String> serviceSelector();
+
+        /** Informer resync period (0 disables resync). */
+        @WithDefault("10m")
+        Duration resync();
+
+        /** The engine type models of BundleDeployments are listed with. */
+        @WithDefault("sambanova")
+        String engineType();
+
+        Matching matching();
+
+        Endpoints endpoints();
+    }
+
+    /** How pods are matched to a BundleDeployment, in this order; each rule can be switched off. */
+    interface Matching {
+        /** Pod label keys whose value names the BundleDeployment (first rule). Empty list disables the rule. */
+        @WithDefault("sambanova.ai/bundle-deployment")
+        List<String> podLabels();
+
+        /** Second rule: a pod owner reference of kind BundleDeployment with the deployment's name. */
+        @WithDefault("true")
+        boolean ownerReference();
+
+        /** Last rule: the pod name starts with {@code <deployment>-} (the longest matching deployment wins). */
+        @WithDefault("true")
+        boolean namePrefix();
+
+        /** Pod label naming its group; without it the group is read from the name {@code <deployment>-<group>-...}. */
+        @WithDefault("sambanova.ai/group")
+        String groupLabel();
+
+        /** The group assumed when a BundleDeployment lists none. */
+        @WithDefault("default")
+        String defaultGroup();
+    }
+
+    /** How a BundleDeployment's upstream URL is found, in this order. */
+    interface Endpoints {
+        /** First: this annotation on the BundleDeployment holds the base URL. */
+        @WithDefault("parley.io/endpoint")
+        String annotation();
+
+        /** Annotation on the BundleDeployment with a credential reference ({@code env:VAR}) for its upstream. */
+        @WithDefault("parley.io/credential-ref")
+        String credentialAnnotation();
+
+        /** Second: a Service with the deployment's name (URL {@code http://<name>.<ns>.svc:<port>}). */
+        @WithDefault("true")
+        boolean service();
+
+        /** The Service port name preferred when a Service has several ports. */
+        @WithDefault("http")
+        String servicePortName();
+
+        /** Last: the gateway base URL of the namespace ({@code gateways.<namespace>=url}; key {@code *} for any). */
+        Map<String, String> gateways();
     }
 }

@@ -15,6 +15,7 @@ import io.parley.registry.model.Endpoint;
 import io.parley.registry.service.ModelViewService;
 import io.parley.registry.source.SourceChanged;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -38,6 +39,12 @@ public class HealthPoller {
         this.view = view;
         this.ttl = config.health().ttl();
         ConfigValidation.requireTtlAbovePoll(config.health().poll(), config.health().ttl());
+    }
+
+    private volatile boolean stopping;
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -71,15 +78,24 @@ public class HealthPoller {
     }
 
     private Uni<Void> probe(Set<Endpoint> endpoints) {
+        if (stopping) {
+            return Uni.createFrom().voidItem();
+        }
         if (endpoints.isEmpty()) {
-            return Uni.createFrom().voidItem().invoke(() -> view.refresh());
+            return Uni.createFrom().voidItem().invoke(this::refreshView);
         }
         List<Uni<ProbeOutcome>> probes = endpoints.stream()
                 .map(e -> prober.probe(e).invoke(this::record))
                 .toList();
         return Uni.join().all(probes).andCollectFailures()
-                .invoke(() -> view.refresh())
+                .invoke(this::refreshView)
                 .replaceWithVoid();
+    }
+
+    private void refreshView() {
+        if (!stopping) {
+            view.refresh();
+        }
     }
 
     private void record(ProbeOutcome outcome) {

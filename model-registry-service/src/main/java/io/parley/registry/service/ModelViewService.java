@@ -83,6 +83,15 @@ public class ModelViewService {
         return out;
     }
 
+    /** Every deployment of every enabled source. */
+    public List<io.parley.registry.model.DeploymentInfo> deployments() {
+        List<io.parley.registry.model.DeploymentInfo> out = new ArrayList<>();
+        for (ModelSource source : sources) {
+            out.addAll(source.deployments());
+        }
+        return out;
+    }
+
     /** The distinct endpoints of served models: what the health poller probes. */
     public Set<Endpoint> endpointsToProbe() {
         return declared().stream()
@@ -115,6 +124,11 @@ public class ModelViewService {
         refresh();
     }
 
+    /** A reason without its counters, so a model failing the same way every round is not a change every round. */
+    private static String stable(String reason) {
+        return reason.replaceAll("failed \\d+x", "failed Nx").replaceAll("\\d+s ago", "Ns ago");
+    }
+
     /** Recompute the view; publish a new revision when it changed. */
     public ModelsSnapshot refresh() {
         Instant now = clock.instant();
@@ -123,7 +137,8 @@ public class ModelViewService {
                 .sorted(ORDER)
                 .toList();
         List<Object> newFingerprint = models.stream()
-                .map(s -> (Object) List.of(s.model(), s.state(), s.reason(), s.endpoints(), s.maxModelLen()))
+                .map(s -> (Object) List.of(s.model(), s.state(), s.reason().map(ModelViewService::stable),
+                        s.endpoints(), s.maxModelLen()))
                 .toList();
         ModelsSnapshot published = null;
         synchronized (lock) {

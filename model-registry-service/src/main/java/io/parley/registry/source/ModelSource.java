@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.parley.registry.model.DeclaredModel;
+import io.parley.registry.model.DeploymentInfo;
 
 /**
  * Where models come from. A source keeps its own current picture (configuration, informer caches) and fires
@@ -27,4 +28,7 @@ public interface ModelSource {
 
     /** The models it declares now; never blocks, never calls a remote system. */
     List<DeclaredModel> models();
+
+    /** The deployments it knows, with pods and endpoint resolution; never calls a remote system. */
+    List<DeploymentInfo> deployments();
 }

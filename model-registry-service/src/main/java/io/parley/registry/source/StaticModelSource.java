@@ -13,6 +13,7 @@ import io.parley.registry.config.RegistryConfig;
 import io.parley.registry.config.RegistryConfig.ModelSettings;
 import io.parley.registry.config.RegistryConfig.SourceKind;
 import io.parley.registry.model.DeclaredModel;
+import io.parley.registry.model.DeploymentInfo;
 import io.parley.registry.model.Endpoint;
 import io.parley.registry.model.ModelTraits;
 import io.parley.registry.model.Serving;
@@ -29,10 +30,17 @@ public class StaticModelSource implements ModelSource {
 
     private final boolean enabled;
     private final List<DeclaredModel> models;
+    private final List<DeploymentInfo> deployments;
 
     public StaticModelSource(RegistryConfig config) {
         this.enabled = config.source().contains(SourceKind.STATIC);
         this.models = enabled ? List.copyOf(load(config)) : List.of();
+        this.deployments = enabled ? config.staticSource().endpoints().entrySet().stream()
+                .map(e -> new DeploymentInfo(e.getKey(), Optional.empty(), NAME, Optional.empty(), Serving.yes(),
+                        List.of(new Endpoint(e.getValue().url(), e.getValue().credentialRef())), Optional.of(NAME),
+                        List.copyOf(e.getValue().models()), List.of(), List.of()))
+                .sorted(java.util.Comparator.comparing(DeploymentInfo::name))
+                .toList() : List.of();
         if (enabled) {
             Log.infof("static source: %d endpoint(s), %d model(s)", config.staticSource().endpoints().size(),
                     models.size());
@@ -85,5 +93,10 @@ public class StaticModelSource implements ModelSource {
     @Override
     public List<DeclaredModel> models() {
         return models;
+    }
+
+    @Override
+    public List<DeploymentInfo> deployments() {
+        return deployments;
     }
 }
