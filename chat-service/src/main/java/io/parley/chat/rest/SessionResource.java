@@ -5,19 +5,31 @@ import java.util.Map;
 import java.util.UUID;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestResponse;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.parley.chat.security.CallerResolver;
+import io.parley.chat.service.AddMessageRequest;
+import io.parley.chat.service.CodeSnippetService;
 import io.parley.chat.service.CreateSessionRequest;
+import io.parley.chat.service.ForkRequest;
+import io.parley.chat.service.MessageView;
 import io.parley.chat.service.SessionService;
 import io.parley.chat.service.SessionView;
+import io.parley.chat.service.UpdateSessionRequest;
 import io.quarkus.security.Authenticated;
 
 /** Chat sessions of the caller (BRIEF §5). */
@@ -28,11 +40,16 @@ import io.quarkus.security.Authenticated;
 public class SessionResource {
 
     private final SessionService sessions;
+    private final CodeSnippetService snippets;
     private final CallerResolver callers;
+    private final ObjectMapper mapper;
 
-    public SessionResource(SessionService sessions, CallerResolver callers) {
+    public SessionResource(SessionService sessions, CodeSnippetService snippets, CallerResolver callers,
+            ObjectMapper mapper) {
         this.sessions = sessions;
+        this.snippets = snippets;
         this.callers = callers;
+        this.mapper = mapper;
     }
 
     @POST
@@ -49,5 +66,59 @@ public class SessionResource {
     @Path("/{id}")
     public SessionView get(@RestPath UUID id) {
         return sessions.get(callers.caller(), id);
+    }
+
+    /** Rename, change params, or change the model (409 once the first message is sent). */
+    @PATCH
+    @Path("/{id}")
+    public SessionView update(@RestPath UUID id, UpdateSessionRequest request) {
+        return sessions.update(callers.caller(), id, request);
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public RestResponse<Void> delete(@RestPath UUID id) {
+        sessions.delete(callers.caller(), id);
+        return RestResponse.noContent();
+    }
+
+    /** Clear all: deletes every session of the caller (and their messages). */
+    @DELETE
+    public Map<String, Integer> deleteAll() {
+        return Map.of("deleted", sessions.deleteAll(callers.caller()));
+    }
+
+    /** Stores a message without generating an answer. */
+    @POST
+    @Path("/{id}/messages")
+    public RestResponse<MessageView> addMessage(@RestPath UUID id, AddMessageRequest request) {
+        return RestResponse.status(RestResponse.Status.CREATED, sessions.addMessage(callers.caller(), id, request));
+    }
+
+    /** Copies the conversation up to a message into a new session, optionally with another model. */
+    @POST
+    @Path("/{id}/fork")
+    public RestResponse<SessionView> fork(@RestPath UUID id, ForkRequest request) {
+        return RestResponse.status(RestResponse.Status.CREATED, sessions.fork(callers.caller(), id, request));
+    }
+
+    /** View code: a snippet replaying the session's request ({@code lang=python|curl|javascript}). */
+    @GET
+    @Path("/{id}/code")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String code(@RestPath UUID id, @RestQuery @DefaultValue("python") String lang) {
+        return snippets.snippet(callers.caller(), id, lang);
+    }
+
+    /** Export as Markdown (the current branch) or JSON (the whole session). */
+    @GET
+    @Path("/{id}/export")
+    @Produces({ "text/markdown", MediaType.APPLICATION_JSON })
+    public Response export(@RestPath UUID id, @RestQuery @DefaultValue("markdown") String format) {
+        String body = sessions.export(callers.caller(), id, format, mapper);
+        String type = "json".equals(format) ? MediaType.APPLICATION_JSON : "text/markdown; charset=utf-8";
+        String file = "chat-" + id + ("json".equals(format) ? ".json" : ".md");
+        return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + file + "\"")
+                .build();
     }
 }

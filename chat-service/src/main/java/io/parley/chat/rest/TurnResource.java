@@ -34,7 +34,7 @@ import io.vertx.core.http.HttpServerResponse;
  * answers the finished assistant message); {@code GET .../events} resumes a turn after {@code Last-Event-ID};
  * {@code POST .../stop} stops it. The SSE connection only follows the turn: closing it does not stop generation.
  */
-@Path("/v1/chat/sessions/{sessionId}/turns")
+@Path("/v1/chat/sessions")
 @Authenticated
 public class TurnResource {
 
@@ -47,6 +47,7 @@ public class TurnResource {
     }
 
     @POST
+    @Path("/{sessionId}/turns")
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -59,6 +60,7 @@ public class TurnResource {
 
     /** The non-streaming fallback: same turn, answered as the stored assistant message once it ends. */
     @POST
+    @Path("/{sessionId}/turns")
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
@@ -70,7 +72,7 @@ public class TurnResource {
 
     @GET
     @Blocking
-    @Path("/{turnId}/events")
+    @Path("/{sessionId}/turns/{turnId}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> events(@RestPath UUID sessionId, @RestPath UUID turnId,
             @HeaderParam("Last-Event-ID") String lastEventId, @RestQuery("last_event_id") String lastEventIdQuery,
@@ -80,10 +82,25 @@ public class TurnResource {
     }
 
     @POST
-    @Path("/{turnId}/stop")
+    @Path("/{sessionId}/turns/{turnId}/stop")
     @Produces(MediaType.APPLICATION_JSON)
     public MessageView stop(@RestPath UUID sessionId, @RestPath UUID turnId) {
         return turns.stop(callers.caller(), sessionId, turnId);
+    }
+
+    /**
+     * Regenerate: a new answer to the same user message, streamed like a turn; earlier answers are kept as siblings
+     * ({@code parent_id} = the user message). {@code messageId} is the answer to redo or its user message.
+     */
+    @POST
+    @Path("/{sessionId}/messages/{messageId}/regenerate")
+    @Blocking
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public Multi<OutboundSseEvent> regenerate(@RestPath UUID sessionId, @RestPath UUID messageId, @Context Sse sse,
+            @Context HttpServerResponse response) {
+        Caller caller = callers.caller();
+        UUID turnId = turns.regenerate(caller, sessionId, messageId);
+        return sse(turnId, turns.events(caller, sessionId, turnId, 0), sse, response);
     }
 
     private static Multi<OutboundSseEvent> sse(UUID turnId, Multi<TurnEvent> events, Sse sse,

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.chat.client.RegistryClient;
 import io.parley.chat.repository.ChatRepository;
+import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
 import io.quarkus.logging.Log;
 
@@ -58,6 +59,151 @@ public class SessionService {
     public SessionView get(Caller caller, UUID id) {
         SessionRow s = require(caller, id);
         return SessionView.of(s, repository.listMessages(id).stream().map(MessageView::of).toList());
+    }
+
+    public SessionView update(Caller caller, UUID id, UpdateSessionRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest(null, "request body is required");
+        }
+        SessionRow s = require(caller, id);
+        String title = request.title() != null ? normalizeTitle(request.title()) : s.title();
+        String model = s.modelName();
+        String engineType = s.engineType();
+        JsonNode constraints = s.constraints();
+        if (request.model() != null && !request.model().equals(s.modelName())) {
+            if (request.model().isBlank()) {
+                throw ApiException.badRequest("model", "model must not be blank");
+            }
+            if (repository.countMessages(id) > 0) {
+                throw ApiException.conflict("model_locked", "model", "the model of a chat is locked once the first "
+                        + "message is sent: start a new chat or fork this one to use '" + request.model() + "'");
+            }
+            constraints = registry.constraints(request.model(), caller.accessToken())
+                    .orElseThrow(() -> new ApiException(404, "invalid_request_error", "model_not_found", "model",
+                            "model '" + request.model() + "' not found"));
+            model = request.model();
+            engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
+        }
+        ObjectNode validated = params.validate(s.params(), request.params(), constraints);
+        SessionRow updated = new SessionRow(s.id(), s.userId(), title, model, engineType, constraints, validated,
+                s.createdAt(), Instant.now());
+        repository.updateSession(updated);
+        return SessionView.of(updated, null);
+    }
+
+    public void delete(Caller caller, UUID id) {
+        if (!repository.deleteSession(id, caller.user())) {
+            throw ApiException.notFound("session");
+        }
+        Log.infof("session %s deleted by %s", id, caller.user());
+    }
+
+    public int deleteAll(Caller caller) {
+        int n = repository.deleteAllSessions(caller.user());
+        Log.infof("%d session(s) of %s deleted", n, caller.user());
+        return n;
+    }
+
+    /** Stores a message without generation (a user, assistant or system message typed or pasted in). */
+    public MessageView addMessage(Caller caller, UUID id, AddMessageRequest request) {
+        SessionRow s = require(caller, id);
+        if (request == null || request.role() == null
+                || !List.of(MessageRow.USER, MessageRow.ASSISTANT, MessageRow.SYSTEM).contains(request.role())) {
+            throw ApiException.badRequest("role", "role must be one of user, assistant, system");
+        }
+        if (request.content() == null) {
+            throw ApiException.badRequest("content", "content is required");
+        }
+        List<MessageRow> all = repository.listMessages(id);
+        UUID parent = request.parentId();
+        if (parent != null && all.stream().noneMatch(m -> m.id().equals(request.parentId()))) {
+            throw ApiException.badRequest("parent_id", "parent_id is not a message of this session");
+        }
+        if (parent == null && !all.isEmpty()) {
+            parent = all.get(all.size() - 1).id();
+        }
+        Instant now = Instant.now();
+        MessageRow m = new MessageRow(UUID.randomUUID(), id, request.role(), request.content(), MessageRow.COMPLETE,
+                null, null, null, parent, null, now);
+        repository.insertMessage(m);
+        String title = s.title() == null && MessageRow.USER.equals(m.role()) ? titleFrom(m.content()) : s.title();
+        repository.updateSession(new SessionRow(s.id(), s.userId(), title, s.modelName(), s.engineType(),
+                s.constraints(), s.params(), s.createdAt(), now));
+        return MessageView.of(m);
+    }
+
+    /** Copies the branch ending at a message into a new session of the caller (optionally another model). */
+    public SessionView fork(Caller caller, UUID id, ForkRequest request) {
+        SessionRow s = require(caller, id);
+        ForkRequest r = request != null ? request : new ForkRequest(null, null, null);
+        List<MessageRow> all = repository.listMessages(id);
+        UUID leaf = r.messageId();
+        if (leaf != null && all.stream().noneMatch(m -> m.id().equals(r.messageId()))) {
+            throw ApiException.badRequest("message_id", "message_id is not a message of this session");
+        }
+        if (leaf == null && !all.isEmpty()) {
+            leaf = all.get(all.size() - 1).id();
+        }
+        String model = s.modelName();
+        String engineType = s.engineType();
+        JsonNode constraints = s.constraints();
+        if (r.model() != null && !r.model().equals(s.modelName())) {
+            constraints = registry.constraints(r.model(), caller.accessToken())
+                    .orElseThrow(() -> new ApiException(404, "invalid_request_error", "model_not_found", "model",
+                            "model '" + r.model() + "' not found"));
+            model = r.model();
+            engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
+        }
+        // params carry over, checked against the (possibly new) model's limits
+        ObjectNode validated = params.validate(null, s.params(), constraints);
+        Instant now = Instant.now();
+        String title = r.title() != null ? normalizeTitle(r.title())
+                : (s.title() != null ? s.title() : "New chat") + " (fork)";
+        SessionRow copy = new SessionRow(UUID.randomUUID(), caller.user(), title, model, engineType, constraints,
+                validated, now, now);
+        repository.insertSession(copy);
+        UUID parent = null;
+        for (MessageRow m : leaf == null ? List.<MessageRow> of() : CompletionRequestBuilder.branch(all, leaf)) {
+            if (MessageRow.STREAMING.equals(m.status())) {
+                continue;
+            }
+            UUID newId = UUID.randomUUID();
+            repository.insertMessage(new MessageRow(newId, copy.id(), m.role(), m.content(), m.status(), m.error(),
+                    m.metrics(), m.usage(), parent, null, m.createdAt()));
+            parent = newId;
+        }
+        Log.infof("session %s forked into %s by %s (model %s)", id, copy.id(), caller.user(), model);
+        return get(caller, copy.id());
+    }
+
+    /** The session as Markdown (its current branch) or JSON (everything, as {@code GET} answers it). */
+    public String export(Caller caller, UUID id, String format, com.fasterxml.jackson.databind.ObjectMapper mapper) {
+        SessionView view = get(caller, id);
+        if ("json".equals(format)) {
+            try {
+                return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(view);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (!"markdown".equals(format)) {
+            throw ApiException.badRequest("format", "format must be markdown or json");
+        }
+        List<MessageRow> all = repository.listMessages(id);
+        List<MessageRow> branch = all.isEmpty() ? List.of()
+                : CompletionRequestBuilder.branch(all, all.get(all.size() - 1).id());
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(view.title() != null ? view.title() : "New chat").append("\n\n");
+        md.append("Model: `").append(view.modelName()).append("` · Parameters: `").append(view.params())
+                .append("`\n");
+        for (MessageRow m : branch) {
+            md.append("\n## ").append(Character.toUpperCase(m.role().charAt(0))).append(m.role().substring(1));
+            if (!MessageRow.COMPLETE.equals(m.status())) {
+                md.append(" (").append(m.status()).append(m.error() != null ? ": " + m.error() : "").append(')');
+            }
+            md.append("\n\n").append(m.content()).append('\n');
+        }
+        return md.toString();
     }
 
     /** The caller's session or 404. */

@@ -82,10 +82,7 @@ public class TurnService {
                 return existing.get();
             }
         }
-        if (turns.values().stream().anyMatch(t -> t.sessionId().equals(sessionId) && !t.ending())) {
-            throw ApiException.conflict("turn_in_progress", null,
-                    "a turn is already running in this session: stop it or wait for it to end");
-        }
+        requireNoRunningTurn(sessionId);
         List<MessageRow> all = repository.listMessages(sessionId);
         UUID parent;
         if (request.parentId() != null) {
@@ -123,6 +120,31 @@ public class TurnService {
         all = new java.util.ArrayList<>(all);
         all.add(user);
         return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user.id());
+    }
+
+    /**
+     * Regenerates an answer: a new assistant message for the same user message (the earlier answers stay, as
+     * siblings with the same {@code parent_id}). {@code messageId} is the answer to replace or its user message.
+     */
+    public UUID regenerate(Caller caller, UUID sessionId, UUID messageId) {
+        SessionRow session = sessions.require(caller, sessionId);
+        List<MessageRow> all = repository.listMessages(sessionId);
+        MessageRow m = all.stream().filter(x -> x.id().equals(messageId)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("message"));
+        MessageRow user = MessageRow.USER.equals(m.role()) ? m
+                : all.stream().filter(x -> x.id().equals(m.parentId()) && MessageRow.USER.equals(x.role()))
+                        .findFirst()
+                        .orElseThrow(() -> ApiException.badRequest("message_id", "this message has no user message "
+                                + "to answer again"));
+        requireNoRunningTurn(sessionId);
+        return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user.id());
+    }
+
+    private void requireNoRunningTurn(UUID sessionId) {
+        if (turns.values().stream().anyMatch(t -> t.sessionId().equals(sessionId) && !t.ending())) {
+            throw ApiException.conflict("turn_in_progress", null,
+                    "a turn is already running in this session: stop it or wait for it to end");
+        }
     }
 
     /** Creates the assistant message, emits {@code message_start} and calls the proxy. */
