@@ -49,6 +49,13 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     public static final Map<String, AtomicInteger> usageDeliveries = new ConcurrentHashMap<>();
     public static final AtomicInteger usageRejectedCalls = new AtomicInteger();
 
+    /** Models only announced on the registry's change stream (not in its GET lists). */
+    public static final JsonArray announcedModels = new JsonArray();
+    private static final List<HttpServerResponse> changeStreams = new CopyOnWriteArrayList<>();
+    private static final java.util.concurrent.atomic.AtomicLong revision = new java.util.concurrent.atomic.AtomicLong();
+    /** Paths the upstream was called on. */
+    public static final List<String> upstreamPaths = new CopyOnWriteArrayList<>();
+
     public static final List<String> TOKENS = List.of("Hello", " there", ",", " friend", "!");
 
     private static Vertx vertx;
@@ -107,7 +114,38 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
         return models;
     }
 
+    /** Adds a model to the registry's change stream only, and pushes the new list to every follower. */
+    public static synchronized void announce(JsonObject model) {
+        announcedModels.add(model);
+        String event = changesEvent();
+        for (HttpServerResponse res : changeStreams) {
+            res.write(event);
+        }
+    }
+
+    public static int changeStreamFollowers() {
+        return (int) changeStreams.stream().filter(r -> !r.closed()).count();
+    }
+
+    private static synchronized String changesEvent() {
+        JsonArray all = runningModels().copy();
+        all.add(model("sim-pending", "Pending", "pod default-0 not ready: ContainersNotReady"));
+        announcedModels.forEach(all::add);
+        long rev = revision.incrementAndGet();
+        return "event: models\nid: " + rev + "\ndata: "
+                + new JsonObject().put("revision", rev).put("models", all).encode() + "\n\n";
+    }
+
     private static void registry(HttpServerRequest req) {
+        if (req.path().equals("/v1/models/changes")) {
+            HttpServerResponse res = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+            synchronized (FakeServices.class) {
+                res.write(changesEvent());
+                changeStreams.add(res);
+            }
+            res.closeHandler(v -> changeStreams.remove(res));
+            return;
+        }
         JsonArray models = runningModels();
         if (req.path().equals("/v1/models")) {
             models = models.copy();
@@ -152,6 +190,7 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
         req.body().onSuccess(body -> {
             JsonObject request = body.toJsonObject();
             upstreamRequests.add(request);
+            upstreamPaths.add(req.path());
             upstreamCorrelations.add(req.getHeader("X-Correlation-Id"));
             String requestId = req.getHeader("X-Request-Id");
             upstreamAttempts.computeIfAbsent(requestId, k -> new AtomicInteger()).incrementAndGet();

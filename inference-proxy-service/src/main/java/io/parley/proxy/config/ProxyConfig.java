@@ -31,6 +31,14 @@ public interface ProxyConfig {
         @WithDefault("5s")
         Duration refreshInterval();
 
+        /** Follow the registry's change stream ({@code GET /v1/models/changes}); the periodic refresh is the fallback. */
+        @WithDefault("true")
+        boolean followChanges();
+
+        /** Longest wait between two reconnect attempts of the change stream. */
+        @WithDefault("10s")
+        Duration changesMaxBackoff();
+
         /** An unknown model triggers an immediate refresh, at most this often. */
         @WithDefault("500ms")
         Duration missRefreshMinInterval();

@@ -17,10 +17,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.stream.CallContext;
 import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
+import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
@@ -43,6 +45,7 @@ public class OpenAiRoutes {
     static final String START_INSTANT = "parley.start-instant";
     public static final String CORRELATION_HEADER = "X-Correlation-Id";
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
+    private static final int INLINE_PARSE_LIMIT = 256 * 1024;
 
     private final ModelCatalog catalog;
     private final RelayService relay;
@@ -108,33 +111,53 @@ public class OpenAiRoutes {
         String apiKeyId = identity.getAttribute("parley.api_key_id");
 
         Buffer body = rc.body().buffer();
-        ObjectNode request;
-        try {
-            JsonNode parsed = body == null || body.length() == 0 ? null : mapper.readTree(body.getBytes());
-            if (!(parsed instanceof ObjectNode object)) {
-                throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
+        Context context = vertx.getOrCreateContext();
+        if (body != null && body.length() > INLINE_PARSE_LIMIT) {
+            // large (multimodal) bodies are parsed, audited and re-encoded on a worker thread
+            vertx.executeBlocking(() -> prepare(body), false).onComplete(ar -> context.runOnContext(
+                    v -> route(rc, kind, ar.succeeded() ? ar.result() : failed(ar.cause()), correlationId, requestId,
+                            userId, apiKeyId, startNanos, startedAt, context)));
+        } else {
+            Prepared prepared;
+            try {
+                prepared = prepare(body);
+            } catch (Exception e) {
+                prepared = failed(e);
             }
-            request = object;
-        } catch (ApiError e) {
-            send(rc, e);
-            return;
-        } catch (Exception e) {
-            send(rc, ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json"));
-            return;
+            route(rc, kind, prepared, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, context);
         }
+    }
 
+    /** A parsed request: what goes upstream plus the envelope the proxy keeps; or the error that stopped it. */
+    record Prepared(ApiError error, String model, boolean stream, boolean wantsUsage, Map<String, String> metadata,
+            Buffer upstreamBody, List<UsageEvent.Attachment> attachments) {
+    }
+
+    private static Prepared failed(Throwable e) {
+        ApiError error = e instanceof ApiError api ? api
+                : ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
+        return new Prepared(error, null, false, false, Map.of(), null, List.of());
+    }
+
+    private Prepared prepare(Buffer body) throws Exception {
+        JsonNode parsed;
+        try {
+            parsed = body == null || body.length() == 0 ? null : mapper.readTree(body.getBytes());
+        } catch (Exception e) {
+            throw ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
+        }
+        if (!(parsed instanceof ObjectNode request)) {
+            throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
+        }
         Map<String, String> metadata = metadata(request.get("metadata"));
-        String source = metadata.get("source");
         boolean stream = request.path("stream").asBoolean(false);
         JsonNode modelNode = request.get("model");
         if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
-            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, metadata, kind, stream, null,
-                    startedAt, startNanos, "invalid_request_error");
-            send(rc, ApiError.badRequest("you must provide a model parameter", "model", "missing_required_parameter"));
-            return;
+            return new Prepared(ApiError.badRequest("you must provide a model parameter", "model",
+                    "missing_required_parameter"), null, stream, false, metadata, null, List.of());
         }
-        String modelName = modelNode.asText();
         boolean wantsUsage = stream && request.path("stream_options").path("include_usage").asBoolean(false);
+        List<UsageEvent.Attachment> attachments = AttachmentAudit.of(request);
 
         // What the upstream gets: the client's request, minus the proxy's envelope, always asking for usage.
         request.remove("metadata");
@@ -145,29 +168,37 @@ public class OpenAiRoutes {
         } else {
             request.remove("stream_options");
         }
-        Buffer upstreamBody;
-        try {
-            upstreamBody = Buffer.buffer(mapper.writeValueAsBytes(request));
-        } catch (Exception e) {
-            send(rc, ApiError.badRequest("could not encode the request", null, "invalid_json"));
+        return new Prepared(null, modelNode.asText(), stream, wantsUsage, metadata,
+                Buffer.buffer(mapper.writeValueAsBytes(request)), attachments);
+    }
+
+    private void route(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
+            String userId, String apiKeyId, long startNanos, Instant startedAt, Context context) {
+        if (p.error() != null) {
+            if (p.error().status() == 400 && "model".equals(p.error().param())) {
+                relay.recordRejected(requestId, correlationId, userId, apiKeyId, p.metadata().get("source"),
+                        p.metadata(), kind, p.stream(), null, startedAt, startNanos, "invalid_request_error");
+            }
+            send(rc, p.error());
             return;
         }
-
-        Context context = vertx.getOrCreateContext();
+        String modelName = p.model();
+        String source = p.metadata().get("source");
         catalog.resolve(modelName).subscribe().with(resolution -> context.runOnContext(v -> {
             if (rc.response().closed() || rc.response().ended()) {
                 return;
             }
             if (resolution instanceof ModelCatalog.Ready ready) {
-                relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, metadata, kind,
-                        stream, wantsUsage, startNanos, startedAt, ready.model(), upstreamBody, List.of()));
+                relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                        p.stream(), p.wantsUsage(), startNanos, startedAt, ready.model(), p.upstreamBody(),
+                        p.attachments()));
             } else if (resolution instanceof ModelCatalog.NotReady notReady) {
-                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, metadata, kind, stream,
-                        modelName, startedAt, startNanos, "model_not_ready");
+                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                        p.stream(), modelName, startedAt, startNanos, "model_not_ready");
                 send(rc, ApiError.modelNotReady(notReady.reason()));
             } else {
-                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, metadata, kind, stream,
-                        modelName, startedAt, startNanos, "model_not_found");
+                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                        p.stream(), modelName, startedAt, startNanos, "model_not_found");
                 send(rc, ApiError.modelNotFound(modelName));
             }
         }), failure -> context.runOnContext(v -> send(rc, ApiError.badGateway("model lookup failed", "registry_error"))));

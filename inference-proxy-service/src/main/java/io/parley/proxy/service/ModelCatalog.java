@@ -49,6 +49,7 @@ public class ModelCatalog {
     private final AtomicLong lastMissRefresh = new AtomicLong(System.nanoTime() - Long.MAX_VALUE / 2);
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean registryReachable;
+    private volatile boolean followingChanges;
 
     ModelCatalog(RegistryClient registry, ProxyConfig config) {
         this.registry = registry;
@@ -57,7 +58,33 @@ public class ModelCatalog {
 
     @Scheduled(every = "${parley.proxy.registry.refresh-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduledRefresh() {
+        if (followingChanges) {
+            return Uni.createFrom().voidItem(); // the change stream keeps the view current
+        }
         return refresh().onFailure().recoverWithNull();
+    }
+
+    /** A full model list from the registry's change stream: replaces the view. */
+    public void applyChange(long revision, List<RegistryModel> models) {
+        Map<String, RegistryModel> running = new LinkedHashMap<>();
+        Map<String, RegistryModel> all = new LinkedHashMap<>();
+        for (RegistryModel m : models) {
+            if (m.name() == null) {
+                continue;
+            }
+            all.put(m.name(), m);
+            if (m.ready()) {
+                running.put(m.name(), m);
+            }
+        }
+        snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
+        registryReachable = true;
+        Log.debugf("registry revision %d: %d running of %d model(s)", revision, running.size(), all.size());
+    }
+
+    /** While the change stream is connected the periodic refresh pauses; it resumes as the fallback when it drops. */
+    public void followingChanges(boolean following) {
+        this.followingChanges = following;
     }
 
     /** Fetches both lists from the registry and replaces the snapshot; on failure the old snapshot stays. */
@@ -92,7 +119,7 @@ public class ModelCatalog {
     /** Resolves a model name; an unknown name refreshes the view first (at most every few hundred ms). */
     public Uni<Resolution> resolve(String name) {
         Resolution found = lookup(name);
-        if (!(found instanceof NotFound)) {
+        if (!(found instanceof NotFound) || followingChanges) {
             return Uni.createFrom().item(found);
         }
         long now = System.nanoTime();
