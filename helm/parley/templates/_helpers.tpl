@@ -206,6 +206,15 @@ changes them in one place; secrets come from the named Secrets; the rest is fixe
   value: {{ include "parley.url" (dict "root" $root "component" "usage") | quote }}
 {{- end }}
 {{- if eq .component "chat" }}
+{{- /* behind an Ingress: the OIDC redirect URI must use the browser's scheme and host */}}
+- name: QUARKUS_HTTP_PROXY_PROXY_ADDRESS_FORWARDING
+  value: "true"
+- name: QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED
+  value: "true"
+- name: QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST
+  value: "true"
+- name: QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_PREFIX
+  value: "true"
 - name: PARLEY_PROXY_URL
   value: {{ include "parley.url" (dict "root" $root "component" "proxy") | quote }}
 - name: PARLEY_WEB_CLIENT_SECRET

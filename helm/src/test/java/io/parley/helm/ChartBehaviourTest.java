@@ -163,7 +163,9 @@ class ChartBehaviourTest {
         assertThat(chat).containsEntry("PARLEY_PROXY_URL", "http://parley-proxy:8080")
                 .containsEntry("PARLEY_REGISTRY_URL", "http://parley-registry:8080")
                 .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_chat?sslmode=require")
-                .containsEntry("PARLEY_WEB_CLIENT_SECRET", "secret:parley-oidc-clients/web-client-secret");
+                .containsEntry("PARLEY_WEB_CLIENT_SECRET", "secret:parley-oidc-clients/web-client-secret")
+                .as("the code flow redirects to the Ingress host").containsEntry("QUARKUS_HTTP_PROXY_ALLOW_X_FORWARDED", "true")
+                .containsEntry("QUARKUS_HTTP_PROXY_ENABLE_FORWARDED_HOST", "true");
         assertThat(Checks.resolvedEnv(pod(docs, "usage"), docs)).containsEntry("PARLEY_DB_URL",
                 "jdbc:postgresql://parley-pg-rw.databases.svc:5432/parley_usage?sslmode=require");
         assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_SOURCE", "kubernetes,static")
