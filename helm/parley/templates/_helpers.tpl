@@ -179,6 +179,10 @@ changes them in one place; secrets come from the named Secrets; the rest is fixe
   value: {{ printf "%ds" (int (sub (int $values.terminationGracePeriodSeconds) (add (int $root.Values.shutdown.delaySeconds) 5))) | quote }}
 - name: QUARKUS_SHUTDOWN_DELAY
   value: {{ printf "%ds" (int $root.Values.shutdown.delaySeconds) | quote }}
+{{- with $root.Values.jvmOptions }}
+- name: JAVA_TOOL_OPTIONS
+  value: {{ . | quote }}
+{{- end }}
 {{- if ne .component "simulator" }}
 {{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_OIDC_URL") }}
 {{- end }}
