@@ -185,4 +185,22 @@ class K8sManifestsTest {
         docs.forEach(doc -> byId.put(doc.get("kind") + "/" + K8sManifests.metadata(doc).get("name"), doc));
         return byId;
     }
+
+    /** k8s/samples/ (the registry's): its custom resources fit the CRDs, its RBAC is the chart's. */
+    @Test
+    void registrySamplesFitTheCrdsAndGrantWhatTheChartGrants() {
+        Path samples = Chart.K8S.resolve("samples");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(samples), "no k8s/samples/ yet");
+        List<Manifests.Doc> docs = Manifests.parseFiles(listYaml(samples));
+
+        for (Manifests.Doc doc : docs) {
+            if (Manifests.CUSTOM_KINDS.contains(doc.kind())) {
+                assertThat(CustomResources.violations(doc, List.of())).as(doc.id()).isEmpty();
+            } else if (doc.typed() instanceof Role role) {
+                Checks.assertRegistryRules(role.getRules());
+            } else if (doc.typed() instanceof ClusterRole role) {
+                Checks.assertRegistryRules(role.getRules());
+            }
+        }
+    }
 }
