@@ -44,6 +44,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * System properties: {@code bench.events} (measured events, default 200000), {@code bench.batch} (events per request,
  * default 500), {@code bench.concurrency} (parallel senders, default 4), {@code bench.warmup} (events, default 50000),
  * {@code bench.synchronous-commit} (PostgreSQL setting, default {@code on}, i.e. durable commits),
+ * {@code bench.service-jvm-args} (extra JVM options for the service, e.g. a JFR recording),
  * {@code bench.jar} (the packaged service, default {@code usage-service/target/quarkus-app/quarkus-run.jar}).
  */
 public final class IngestBenchmark {
@@ -61,7 +62,10 @@ public final class IngestBenchmark {
         String syncCommit = System.getProperty("bench.synchronous-commit", "on");
         Path jar = jar();
 
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", syncCommit).start()) {
+        Path dataDir = Files.createTempDirectory("parley-bench-pg");
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", syncCommit)
+                .setDataDirectory(dataDir).setCleanDataDirectory(true).start()) {
+            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE parley_usage");
             }
@@ -80,9 +84,11 @@ public final class IngestBenchmark {
                 System.out.printf("measuring: %d events in batches of %d, %d concurrent senders, synchronous_commit=%s%n",
                         events, batch, concurrency, syncCommit);
                 List<byte[]> measured = bodies(events, batch);
+                double[] cpuBefore = cpuSeconds(service, postmaster);
                 long start = System.nanoTime();
                 long[] latencies = run(http, base, token, measured, concurrency);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                double[] cpuAfter = cpuSeconds(service, postmaster);
 
                 long rows;
                 try (Connection c = pg.getDatabase("postgres", "parley_usage").getConnection();
@@ -97,6 +103,12 @@ public final class IngestBenchmark {
                         events, batch, concurrency, seconds, events / seconds,
                         latencies[latencies.length / 2] / 1e6, latencies[(int) (latencies.length * 0.99)] / 1e6,
                         rows, (long) events + warmup);
+                double serviceCpu = cpuAfter[0] - cpuBefore[0];
+                double postgresCpu = cpuAfter[1] - cpuBefore[1];
+                System.out.printf("CPU during the measurement: service %.1f s, PostgreSQL %.1f s, load tool %.1f s;"
+                        + " events per CPU-second of service+PostgreSQL: %.0f; load average %s%n",
+                        serviceCpu, postgresCpu, cpuAfter[2] - cpuBefore[2], events / (serviceCpu + postgresCpu),
+                        Files.readString(Path.of("/proc/loadavg")).trim());
                 if (rows != (long) events + warmup) {
                     throw new IllegalStateException("row count mismatch: " + rows);
                 }
@@ -108,6 +120,24 @@ public final class IngestBenchmark {
             }
         }
         System.exit(0);
+    }
+
+    /**
+     * CPU seconds used so far by the service process, by PostgreSQL (the postmaster and its backends), and by this JVM.
+     * On a shared machine these say more than wall-clock time alone.
+     */
+    private static double[] cpuSeconds(Process service, long postmasterPid) {
+        double postgres = ProcessHandle.of(postmasterPid)
+                .map(pm -> java.util.stream.Stream.concat(java.util.stream.Stream.of(pm), pm.descendants())
+                        .mapToDouble(IngestBenchmark::cpu).sum())
+                .orElse(0.0);
+        double self = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        return new double[] { cpu(service.toHandle()), postgres, self };
+    }
+
+    private static double cpu(ProcessHandle p) {
+        return p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
     }
 
     private static Path jar() {
@@ -132,7 +162,12 @@ public final class IngestBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = jar.getParent().getParent().resolve("bench-usage-service.log").toFile();
         System.out.printf("starting %s on 127.0.0.1:%d (log: %s)%n", jar, port, log);
-        return new ProcessBuilder(java, "-Xmx1g",
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+        String extra = System.getProperty("bench.service-jvm-args", "");
+        if (!extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of(
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
@@ -142,7 +177,8 @@ public final class IngestBenchmark {
                 "-Dquarkus.oidc.public-key=" + TestTokens.PUBLIC_KEY,
                 "-Dquarkus.oidc.token.issuer=" + TestTokens.ISSUER,
                 "-Dquarkus.log.level=WARN",
-                "-jar", jar.toString())
+                "-jar", jar.toString()));
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log)
                 .start();
