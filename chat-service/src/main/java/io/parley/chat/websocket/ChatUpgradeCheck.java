@@ -1,0 +1,65 @@
+package io.parley.chat.websocket;
+
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.parley.chat.repository.ChatRepository;
+import io.quarkus.oidc.AccessTokenCredential;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.UserData;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+
+/**
+ * Guards {@code /ws/chat/{sessionId}} at the HTTP upgrade: no identity answers 401, a session that is not the
+ * caller's answers 404 (as on the REST API), before any WebSocket exists. The caller's name and access token are
+ * captured here, at request time, for the connection's turns.
+ */
+@ApplicationScoped
+public class ChatUpgradeCheck implements HttpUpgradeCheck {
+
+    static final UserData.TypedKey<String> USER = UserData.TypedKey.forString("parley.user");
+    static final UserData.TypedKey<String> TOKEN = UserData.TypedKey.forString("parley.token");
+
+    private final ChatRepository repository;
+
+    public ChatUpgradeCheck(ChatRepository repository) {
+        this.repository = repository;
+    }
+
+    @Override
+    public boolean appliesTo(String endpointId) {
+        return endpointId.equals(ChatSocket.class.getName());
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        return context.securityIdentity().onFailure().recoverWithNull().chain(identity -> {
+            if (identity == null || identity.isAnonymous()) {
+                return CheckResult.rejectUpgrade(401);
+            }
+            AccessTokenCredential token = identity.getCredential(AccessTokenCredential.class);
+            if (token == null) {
+                return CheckResult.rejectUpgrade(401);
+            }
+            UUID sessionId;
+            try {
+                sessionId = UUID.fromString(context.pathParam("sessionId"));
+            } catch (RuntimeException e) {
+                return CheckResult.rejectUpgrade(404);
+            }
+            String user = identity.getPrincipal().getName();
+            return Uni.createFrom().item(() -> repository.findSession(sessionId, user).isPresent())
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                    .chain(owned -> {
+                        if (!owned) {
+                            return CheckResult.rejectUpgrade(404);
+                        }
+                        context.userData().put(USER, user);
+                        context.userData().put(TOKEN, token.getToken());
+                        return CheckResult.permitUpgrade();
+                    });
+        });
+    }
+}
