@@ -1,0 +1,52 @@
+package io.parley.proxy.security;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.parley.proxy.keys.ApiKeyRepository;
+import io.parley.proxy.keys.ApiKeyService;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.IdentityProvider;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.mutiny.Uni;
+
+/** Verifies a Parley API key against the database (off the event loop); the identity is the key's owner. */
+@ApplicationScoped
+public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationRequest> {
+
+    /** Identity attribute carrying the key id, recorded as {@code api_key_id} in usage. */
+    public static final String API_KEY_ID = "parley.api_key_id";
+
+    private final ApiKeyService keys;
+
+    ApiKeyIdentityProvider(ApiKeyService keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public Class<ApiKeyAuthenticationRequest> getRequestType() {
+        return ApiKeyAuthenticationRequest.class;
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(ApiKeyAuthenticationRequest request, AuthenticationRequestContext context) {
+        return context.runBlocking(() -> {
+            ApiKeyRepository.Row key;
+            try {
+                key = keys.verify(request.secret()).orElse(null);
+            } catch (Exception e) {
+                throw new AuthenticationFailedException("api key check failed", e);
+            }
+            if (key == null) {
+                throw new AuthenticationFailedException("unknown or revoked api key");
+            }
+            return QuarkusSecurityIdentity.builder()
+                    .setPrincipal(new QuarkusPrincipal(key.owner()))
+                    .addRole("user")
+                    .addAttribute(API_KEY_ID, key.id())
+                    .build();
+        });
+    }
+}
