@@ -20,7 +20,8 @@ help: ## list the targets
 
 run: build-if-needed ## start the whole platform on the ports of BRIEF §8 (builds what is missing); Ctrl-C stops it
 	@$(JAVA) -Dparley.root="$(CURDIR)" -cp "e2e/target/classes:$$(cat $(LAUNCHER_CP))" \
-		io.parley.e2e.platform.LocalPlatform --data "$(DATA)"
+		io.parley.e2e.platform.LocalPlatform --data "$(DATA)"; \
+	status=$$?; [ $$status -eq 130 ] || [ $$status -eq 143 ] || exit $$status
 
 build: ## package every module without running tests (service jars, launcher, Keycloak distribution)
 	$(MVN) $(MVN_FLAGS) -DskipTests package dependency:build-classpath \
