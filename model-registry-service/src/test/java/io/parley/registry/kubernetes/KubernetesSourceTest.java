@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +27,11 @@ import io.parley.registry.crd.BundleDeployment;
 import io.parley.registry.crd.BundleDeploymentSpec;
 import io.parley.registry.crd.BundleSpec;
 import io.parley.registry.support.FakeUpstreamResource;
+import io.parley.registry.support.SseFollower;
 import io.parley.testsupport.TestTokens;
+import io.quarkus.logging.Log;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -46,6 +50,9 @@ class KubernetesSourceTest {
 
     @KubernetesTestServer
     KubernetesServer server;
+
+    @TestHTTPResource("/v1/models/changes")
+    URI changes;
 
     KubernetesClient client() {
         return server.getClient();
@@ -254,6 +261,48 @@ class KubernetesSourceTest {
                 .body(model("omega", "state"), equalTo("Unhealthy"))
                 .body(model("omega", "reason"),
                         org.hamcrest.Matchers.matchesPattern("health probe failed \\d+x: connection refused")));
+    }
+
+    @Test
+    void podTurningReadyReachesTheChangeStreamAndRunningList() {
+        UPSTREAM.serve("speedy", 1024);
+        bundle("team-a", "b9", "speedy");
+        deployment("team-a", "d9", "b9", UPSTREAM.url());
+        pod("team-a", "d9-default-0", false);
+        await().atMost(WAIT).untilAsserted(() -> get("/v1/models").body(model("speedy", "state"), equalTo("Pending")));
+        // the endpoint is known healthy already (another deployment on the same upstream), so only the pod matters
+        UPSTREAM.serve("speedy", 1024);
+        try (var follower = new SseFollower(changes, ALICE)) {
+            await().atMost(WAIT).until(() -> !follower.events().isEmpty());
+            long start = System.nanoTime();
+            pod("team-a", "d9-default-0", true);
+            await().atMost(WAIT).until(() -> follower.events().stream()
+                    .anyMatch(e -> "Ready".equals(SseFollower.stateOf(e.data(), "speedy"))));
+            long toEvent = follower.events().stream()
+                    .filter(e -> "Ready".equals(SseFollower.stateOf(e.data(), "speedy")))
+                    .findFirst().orElseThrow().nanos() - start;
+            get("/v1/models/running").body("models.name", hasItem("speedy"));
+            long toRunning = System.nanoTime() - start;
+            // a measurement for the README, not an assertion (the test machine's load varies)
+            Log.infof("BENCH pod ready -> change-stream event %.1f ms, -> /v1/models/running %.1f ms",
+                    toEvent / 1e6, toRunning / 1e6);
+        }
+    }
+
+    @Test
+    void sampleResourcesYieldTheirModels() throws Exception {
+        // typed loading also proves the samples match the CR classes
+        Bundle bundle = client().resources(Bundle.class).load(new java.io.File("../k8s/samples/bundle.yaml")).item();
+        BundleDeployment deployment = client().resources(BundleDeployment.class)
+                .load(new java.io.File("../k8s/samples/bundledeployment.yaml")).item();
+        client().resource(bundle).create();
+        client().resource(deployment).create();
+        await().atMost(WAIT).untilAsserted(() -> get("/v1/models")
+                .body(model("Meta-Llama-3.1-8B-Instruct", "deployment"), equalTo("llama-prod"))
+                .body(model("Meta-Llama-3.1-70B-Instruct", "state"), equalTo("Pending"))
+                .body(model("Meta-Llama-3.1-70B-Instruct", "reason"), equalTo("no pods found for deployment llama-prod"))
+                .body(model("Meta-Llama-3.1-70B-Instruct", "endpoints[0].url"),
+                        equalTo("http://llama-prod.team-a.svc:8080")));
     }
 
     @Test
