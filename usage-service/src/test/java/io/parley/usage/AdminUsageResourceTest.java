@@ -108,6 +108,8 @@ class AdminUsageResourceTest {
                 .statusCode(400).body("error.param", equalTo("status"));
         given().auth().oauth2(Events.ADMIN).queryParam("limit", 0).get("/admin/usage").then()
                 .statusCode(400).body("error.param", equalTo("limit"));
+        given().auth().oauth2(Events.ADMIN).queryParam("limit", "many").get("/admin/usage").then()
+                .statusCode(400).body("error.param", equalTo("limit"));
     }
 
     @Test

@@ -33,7 +33,7 @@ public class UsageQuery {
     @QueryParam("to")
     public String to;
     @QueryParam("limit")
-    public Integer limit;
+    public String limit;
     @QueryParam("cursor")
     public String cursor;
     /** Summaries only: model (default), user, day or hour. */
@@ -54,6 +54,18 @@ public class UsageQuery {
             throw ApiException.badRequest("to", "'to' must be after 'from'");
         }
         return new UsageFilter(present(user), present(model), present(source), st, present(correlationId), f, t);
+    }
+
+    /** The page size asked for, if any. */
+    public Optional<Integer> limit() {
+        if (present(limit).isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(limit.trim()));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("limit", "limit must be an integer");
+        }
     }
 
     private static Optional<String> present(String value) {

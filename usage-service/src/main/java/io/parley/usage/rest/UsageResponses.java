@@ -30,7 +30,7 @@ public class UsageResponses {
             StreamingOutput body = out -> query.exportCsv(filter, out);
             return csv(body, fileName);
         }
-        return Response.ok(query.page(filter, Optional.ofNullable(params.cursor), Optional.ofNullable(params.limit)),
+        return Response.ok(query.page(filter, Optional.ofNullable(params.cursor), params.limit()),
                 MediaType.APPLICATION_JSON_TYPE).build();
     }
 

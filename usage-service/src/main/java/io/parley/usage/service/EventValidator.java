@@ -104,6 +104,9 @@ public class EventValidator {
             throw new InvalidEvent(field + " must be a string");
         }
         String text = value.textValue();
+        if (text.isBlank()) {
+            return null;
+        }
         if (text.length() > MAX_TEXT) {
             throw new InvalidEvent(field + " is longer than " + MAX_TEXT + " characters");
         }
