@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,11 +18,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.security.ApiKeyIdentityProvider;
 import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.stream.CallContext;
 import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
+import io.parley.proxy.translate.AnthropicToOpenAiTranslator;
+import io.parley.proxy.translate.OpenAiToAnthropicTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -108,19 +112,19 @@ public class OpenAiRoutes {
             return;
         }
         String userId = identity.getPrincipal().getName();
-        String apiKeyId = identity.getAttribute("parley.api_key_id");
+        String apiKeyId = identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID);
 
         Buffer body = rc.body().buffer();
         Context context = vertx.getOrCreateContext();
         if (body != null && body.length() > INLINE_PARSE_LIMIT) {
             // large (multimodal) bodies are parsed, audited and re-encoded on a worker thread
-            vertx.executeBlocking(() -> prepare(body), false).onComplete(ar -> context.runOnContext(
+            vertx.executeBlocking(() -> prepare(body, kind), false).onComplete(ar -> context.runOnContext(
                     v -> route(rc, kind, ar.succeeded() ? ar.result() : failed(ar.cause()), correlationId, requestId,
                             userId, apiKeyId, startNanos, startedAt, context)));
         } else {
             Prepared prepared;
             try {
-                prepared = prepare(body);
+                prepared = prepare(body, kind);
             } catch (Exception e) {
                 prepared = failed(e);
             }
@@ -139,16 +143,17 @@ public class OpenAiRoutes {
         return new Prepared(error, null, false, false, Map.of(), null, List.of());
     }
 
-    private Prepared prepare(Buffer body) throws Exception {
+    private Prepared prepare(Buffer body, EndpointKind kind) throws Exception {
         JsonNode parsed;
         try {
             parsed = body == null || body.length() == 0 ? null : mapper.readTree(body.getBytes());
         } catch (Exception e) {
             throw ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
         }
-        if (!(parsed instanceof ObjectNode request)) {
+        if (!(parsed instanceof ObjectNode object)) {
             throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
         }
+        ObjectNode request = kind == EndpointKind.MESSAGES ? AnthropicToOpenAiTranslator.request(object) : object;
         Map<String, String> metadata = metadata(request.get("metadata"));
         boolean stream = request.path("stream").asBoolean(false);
         JsonNode modelNode = request.get("model");
@@ -191,7 +196,9 @@ public class OpenAiRoutes {
             if (resolution instanceof ModelCatalog.Ready ready) {
                 relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
                         p.stream(), p.wantsUsage(), startNanos, startedAt, ready.model(), p.upstreamBody(),
-                        p.attachments()));
+                        p.attachments(), kind == EndpointKind.MESSAGES
+                                ? Optional.of(new OpenAiToAnthropicTranslator(modelName))
+                                : Optional.empty()));
             } else if (resolution instanceof ModelCatalog.NotReady notReady) {
                 relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
                         p.stream(), modelName, startedAt, startNanos, "model_not_ready");
@@ -236,12 +243,15 @@ public class OpenAiRoutes {
         return null;
     }
 
+    /** Answers an error in the shape of the API the client speaks (Anthropic's on {@code /v1/messages}). */
     static void send(RoutingContext rc, ApiError error) {
         if (rc.response().ended() || rc.response().closed()) {
             return;
         }
-        rc.response().setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(error.toJson());
+        String body = EndpointKind.MESSAGES.path().equals(rc.request().path())
+                ? new OpenAiToAnthropicTranslator(null).errorBody(error)
+                : error.toJson();
+        rc.response().setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
     }
 
     private static String headerOr(RoutingContext rc, String name, String fallback) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.client.RegistryModel.Endpoint;
 import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.logging.Log;
 import io.vertx.core.Context;
@@ -43,6 +44,9 @@ final class RelayCall {
     private final Context context;
     private final Set<String> tried = new HashSet<>();
     private final SseEventSplitter splitter = new SseEventSplitter();
+    /** Present when the client speaks another API; then chunks are parsed and re-encoded by it. */
+    private final StreamTranslator translator;
+    private ObjectNode lastUsage;
 
     private String endpointUrl;
     private HttpClientRequest upstreamRequest;
@@ -69,6 +73,7 @@ final class RelayCall {
         this.call = call;
         this.model = call.model();
         this.context = svc.vertx.getOrCreateContext();
+        this.translator = call.translator().orElse(null);
     }
 
     void start() {
@@ -181,7 +186,11 @@ final class RelayCall {
                 cancelTimer();
                 Buffer payload = body.succeeded() ? body.result() : Buffer.buffer();
                 svc.metrics.upstreamError(model.name(), "status_" + status);
-                if (looksLikeOpenAiError(payload)) {
+                if (translator != null) {
+                    String detail = upstreamMessage(payload);
+                    out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                            .end(translator.errorBody(new ApiError(status, detail, "invalid_request_error", null, null)));
+                } else if (looksLikeOpenAiError(payload)) {
                     out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(payload);
                 } else {
                     ApiError error = new ApiError(status, "upstream rejected the request: "
@@ -251,11 +260,40 @@ final class RelayCall {
         if ((flags & ChunkInspector.ERROR) != 0) {
             upstreamErrorEvent = true;
         }
+        if (translator != null) {
+            translate(event, flags);
+            return;
+        }
         if ((flags & ChunkInspector.USAGE) != 0) {
             onUsageEvent(event);
             return;
         }
         write(event);
+    }
+
+    private void translate(Buffer event, int flags) {
+        if ((flags & ChunkInspector.DONE) != 0) {
+            return;
+        }
+        String data = ChunkInspector.data(event);
+        JsonNode root;
+        try {
+            root = data == null ? null : svc.mapper.readTree(data);
+        } catch (Exception e) {
+            root = null;
+        }
+        if (!(root instanceof ObjectNode chunk)) {
+            return;
+        }
+        if (chunk.get("usage") instanceof ObjectNode usage) {
+            endNanos = System.nanoTime();
+            readTokens(usage);
+            lastUsage = usage;
+        }
+        Buffer translated = translator.chunk(chunk);
+        if (translated.length() > 0) {
+            write(translated);
+        }
     }
 
     private void onUsageEvent(Buffer event) {
@@ -288,7 +326,9 @@ final class RelayCall {
             return;
         }
         Buffer rest = splitter.remainder();
-        if (rest != null && rest.length() > 0) {
+        if (translator != null) {
+            write(translator.end(lastUsage));
+        } else if (rest != null && rest.length() > 0) {
             write(rest);
         }
         if (endNanos < 0) {
@@ -340,9 +380,14 @@ final class RelayCall {
         if (!clientBytesSent) {
             sendError(error);
         } else {
-            out.end(Buffer.buffer(ERROR_EVENT_PREFIX + error.toJson() + "\n\n"));
+            out.end(errorEvent(error));
         }
         finish(UsageEvent.ERROR, errorType);
+    }
+
+    private Buffer errorEvent(ApiError error) {
+        return translator != null ? translator.error(error)
+                : Buffer.buffer(ERROR_EVENT_PREFIX + error.toJson() + "\n\n");
     }
 
     private void onClientClosed() {
@@ -373,7 +418,7 @@ final class RelayCall {
             readTokens(usage);
             addServerMetrics(usage, now);
             clientBytesSent = true;
-            out.end(object.toString());
+            out.end(translator != null ? translator.response(object).toString() : object.toString());
         } else {
             clientBytesSent = true;
             out.end(body);
@@ -427,7 +472,7 @@ final class RelayCall {
         if (!clientBytesSent) {
             sendError(error);
         } else {
-            out.end(Buffer.buffer(ERROR_EVENT_PREFIX + error.toJson() + "\n\n"));
+            out.end(errorEvent(error));
         }
         finish(UsageEvent.ERROR, errorType);
     }
@@ -438,7 +483,8 @@ final class RelayCall {
         }
         out.setChunked(false);
         out.headers().remove(HttpHeaders.CACHE_CONTROL).remove("X-Accel-Buffering");
-        out.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(error.toJson());
+        out.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(translator != null ? translator.errorBody(error) : error.toJson());
     }
 
     private void resetUpstream() {
@@ -505,7 +551,7 @@ final class RelayCall {
 
     static String upstreamUri(String base, EndpointKind kind) {
         String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        String path = kind.path();
+        String path = kind.upstreamPath();
         if (b.endsWith("/v1")) {
             path = path.substring(3);
         }
