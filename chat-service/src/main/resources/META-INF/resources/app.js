@@ -99,10 +99,25 @@
     ul.innerHTML = '';
     body.data.forEach((s) => {
       const li = document.createElement('li');
-      li.textContent = (s.title || 'New chat') + ' · ' + s.model_name;
+      const title = document.createElement('span');
+      title.className = 'title';
+      title.textContent = (s.title || 'New chat') + ' · ' + s.model_name;
       li.title = s.title || '';
+      li.appendChild(title);
+      const del = document.createElement('button');
+      del.className = 'del';
+      del.type = 'button';
+      del.title = 'Delete this chat';
+      del.textContent = '×';
+      del.onclick = async (ev) => {
+        ev.stopPropagation();
+        await api('/v1/chat/sessions/' + s.id, { method: 'DELETE' });
+        if (state.session && state.session.id === s.id) { resetChat(); }
+        loadSessions();
+      };
+      li.appendChild(del);
       li.classList.toggle('active', state.session && state.session.id === s.id);
-      li.onclick = () => openSession(s.id);
+      li.onclick = () => openSession(s.id).catch((e) => banner(e.message, true));
       ul.appendChild(li);
     });
   }
@@ -115,7 +130,50 @@
     const last = s.messages.filter((m) => m.role === 'assistant').pop();
     showMetrics(last && last.metrics);
     banner(s.messages.length ? 'Model <b>' + s.model_name + '</b> is locked for this chat. Start a new chat to switch.' : '', false);
+    updateTools();
     loadSessions();
+    const divs = $('messages').querySelectorAll('.msg');
+    if (last && last.status === 'streaming' && divs.length) {
+      // a turn still running (page reloaded mid-answer): replay its events and follow it to the end
+      follow(divs[divs.length - 1], last.id);
+    }
+  }
+
+  function resetChat() {
+    state.session = null;
+    $('messages').innerHTML = '';
+    showMetrics(null);
+    banner('', false);
+    updateTools();
+  }
+
+  function updateTools() {
+    const has = !!(state.session && $('messages').querySelector('.msg.assistant'));
+    $('regenerate').hidden = !has || state.busy;
+    $('view-code').hidden = !state.session;
+  }
+
+  async function follow(div, turnId) {
+    setBusy(true);
+    state.turnId = turnId;
+    try {
+      const res = await api('/v1/chat/sessions/' + state.session.id + '/turns/' + turnId + '/events', { headers: { Accept: 'text/event-stream' } });
+      if (res.ok) {
+        div.querySelector('.text').textContent = '';
+        await readEvents(res, (name, data) => onTurnEvent(name, data, () => div));
+      }
+    } finally {
+      state.turnId = null;
+      setBusy(false);
+    }
+  }
+
+  function onTurnEvent(name, data, current, create) {
+    let div = current();
+    if (name === 'message_start') { if (create) div = create(data); }
+    else if (name === 'delta' && div) { div.querySelector('.text').textContent += data.content; $('messages').scrollTop = $('messages').scrollHeight; }
+    else if (name === 'metrics') { showMetrics(data); }
+    else if (name === 'message_end' && div) { div.querySelector('.text').textContent = data.content; setStatus(div, data.status, data.error); showMetrics(data.metrics); }
   }
 
   async function newChat() {
@@ -134,6 +192,7 @@
     state.busy = busy;
     $('send').disabled = busy;
     $('stop').hidden = !busy;
+    updateTools();
   }
 
   // Reads server-sent events from a fetch response body (EventSource cannot POST).
@@ -175,12 +234,8 @@
         throw new Error((body.error && body.error.message) || ('HTTP ' + res.status));
       }
       state.turnId = res.headers.get('X-Turn-Id');
-      await readEvents(res, (name, data) => {
-        if (name === 'message_start') { div = addMessage('assistant', '', 'streaming'); }
-        else if (name === 'delta' && div) { div.querySelector('.text').textContent += data.content; $('messages').scrollTop = $('messages').scrollHeight; }
-        else if (name === 'metrics') { showMetrics(data); }
-        else if (name === 'message_end' && div) { div.querySelector('.text').textContent = data.content; setStatus(div, data.status, data.error); showMetrics(data.metrics); }
-      });
+      await readEvents(res, (name, data) => onTurnEvent(name, data, () => div,
+        () => { div = addMessage('assistant', '', 'streaming'); return div; }));
     } catch (e) {
       banner(e.message, true);
     } finally {
@@ -188,6 +243,33 @@
       setBusy(false);
       loadSessions();
     }
+  }
+
+  async function regenerate() {
+    const s = await json('/v1/chat/sessions/' + state.session.id);
+    const last = s.messages.filter((m) => m.role === 'assistant').pop();
+    if (!last) return;
+    setBusy(true);
+    let div = null;
+    try {
+      const res = await api('/v1/chat/sessions/' + s.id + '/messages/' + last.id + '/regenerate', { method: 'POST', headers: { Accept: 'text/event-stream' } });
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        throw new Error((body.error && body.error.message) || ('HTTP ' + res.status));
+      }
+      state.turnId = res.headers.get('X-Turn-Id');
+      await readEvents(res, (name, data) => onTurnEvent(name, data, () => div,
+        () => { div = addMessage('assistant', '', 'streaming'); return div; }));
+    } finally {
+      state.turnId = null;
+      setBusy(false);
+    }
+  }
+
+  async function showCode(lang) {
+    const res = await api('/v1/chat/sessions/' + state.session.id + '/code?lang=' + lang, { headers: { Accept: 'text/plain' } });
+    $('code').textContent = await res.text();
+    $('code-panel').hidden = false;
   }
 
   async function stop() {
@@ -205,7 +287,18 @@
   $('input').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); $('composer').requestSubmit(); }
   });
-  $('new-chat').addEventListener('click', () => newChat().catch((e) => banner(e.message, true)));
+  $('new-chat').addEventListener('click', () => newChat().then(updateTools).catch((e) => banner(e.message, true)));
+  $('regenerate').addEventListener('click', () => regenerate().catch((e) => banner(e.message, true)));
+  $('view-code').addEventListener('click', () => showCode('python').catch((e) => banner(e.message, true)));
+  document.querySelectorAll('.code-tabs [data-lang]').forEach((b) => b.addEventListener('click', () => showCode(b.dataset.lang).catch((e) => banner(e.message, true))));
+  $('copy-code').addEventListener('click', () => navigator.clipboard.writeText($('code').textContent));
+  $('close-code').addEventListener('click', () => { $('code-panel').hidden = true; });
+  $('clear-all').addEventListener('click', async () => {
+    if (!window.confirm('Delete all your chats? This cannot be undone.')) return;
+    await api('/v1/chat/sessions', { method: 'DELETE' });
+    resetChat();
+    loadSessions();
+  });
   $('stop').addEventListener('click', () => stop().catch((e) => banner(e.message, true)));
 
   Promise.all([loadUser(), loadModels(), loadSessions()]).catch((e) => banner(e.message, true));

@@ -141,6 +141,16 @@ class TurnStreamingTest {
     }
 
     @Test
+    void aClientThatAcceptsAnythingGetsTheStream() {
+        String id = Api.createSession(ALICE, "sim-model");
+        String body = as(ALICE).accept("*/*").body("{\"content\":\"curl style\"}")
+                .post("/v1/chat/sessions/" + id + "/turns")
+                .then().statusCode(200).contentType(Api.containsEventStream())
+                .header("X-Accel-Buffering", "no").extract().asString();
+        assertEquals("message_end", SseEvents.names(SseEvents.parse(body)).get(7));
+    }
+
+    @Test
     void emptyContentAnswers400NamingContent() {
         String id = Api.createSession(ALICE, "sim-model");
         as(ALICE).accept("text/event-stream").body("{\"content\":\"  \"}").post("/v1/chat/sessions/" + id + "/turns")
