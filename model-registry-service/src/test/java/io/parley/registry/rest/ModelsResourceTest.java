@@ -180,4 +180,24 @@ class ModelsResourceTest {
                 .body("checks.find { it.name == 'model-sources' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'model-sources' }.data.static", equalTo("ready"));
     }
+
+    @Test
+    void openApiDocumentsEveryRegistryEndpoint() {
+        String doc = given().when().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        for (String path : new String[] { "/v1/models", "/v1/models/running", "/v1/models/{name}/constraints",
+                "/v1/models/changes", "/v1/deployments", "/v1/deployments/{name}", "/admin/upstreams/refresh-health" }) {
+            assertTrue(doc.contains("\"" + path + "\""), path);
+        }
+    }
+
+    @Test
+    void staticEndpointsAreListedAsDeployments() {
+        get("/v1/deployments").statusCode(200)
+                .body("deployments.find { it.name == 'local-simulator' }.source", equalTo("static"))
+                .body("deployments.find { it.name == 'local-simulator' }.endpoint_resolved_by", equalTo("static"))
+                .body("deployments.find { it.name == 'local-simulator' }.models", hasItem(
+                        org.hamcrest.Matchers.hasEntry("name", "llama-3.1-8b-sim")));
+        given().auth().oauth2(ALICE).when().get("/v1/deployments/nope").then().statusCode(404)
+                .body("error.code", equalTo("deployment_not_found"));
+    }
 }
