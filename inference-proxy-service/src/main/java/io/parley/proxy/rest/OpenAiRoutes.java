@@ -26,6 +26,9 @@ import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
 import io.parley.proxy.translate.AnthropicToOpenAiTranslator;
 import io.parley.proxy.translate.OpenAiToAnthropicTranslator;
+import io.parley.proxy.translate.OpenAiToResponsesTranslator;
+import io.parley.proxy.translate.ResponsesToOpenAiTranslator;
+import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -153,7 +156,11 @@ public class OpenAiRoutes {
         if (!(parsed instanceof ObjectNode object)) {
             throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
         }
-        ObjectNode request = kind == EndpointKind.MESSAGES ? AnthropicToOpenAiTranslator.request(object) : object;
+        ObjectNode request = switch (kind) {
+            case MESSAGES -> AnthropicToOpenAiTranslator.request(object);
+            case RESPONSES -> ResponsesToOpenAiTranslator.request(object);
+            default -> object;
+        };
         Map<String, String> metadata = metadata(request.get("metadata"));
         boolean stream = request.path("stream").asBoolean(false);
         JsonNode modelNode = request.get("model");
@@ -196,9 +203,7 @@ public class OpenAiRoutes {
             if (resolution instanceof ModelCatalog.Ready ready) {
                 relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
                         p.stream(), p.wantsUsage(), startNanos, startedAt, ready.model(), p.upstreamBody(),
-                        p.attachments(), kind == EndpointKind.MESSAGES
-                                ? Optional.of(new OpenAiToAnthropicTranslator(modelName))
-                                : Optional.empty()));
+                        p.attachments(), translator(kind, modelName)));
             } else if (resolution instanceof ModelCatalog.NotReady notReady) {
                 relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
                         p.stream(), modelName, startedAt, startNanos, "model_not_ready");
@@ -241,6 +246,14 @@ public class OpenAiRoutes {
             }
         }
         return null;
+    }
+
+    private static Optional<StreamTranslator> translator(EndpointKind kind, String model) {
+        return switch (kind) {
+            case MESSAGES -> Optional.of(new OpenAiToAnthropicTranslator(model));
+            case RESPONSES -> Optional.of(new OpenAiToResponsesTranslator(model));
+            default -> Optional.empty();
+        };
     }
 
     /** Answers an error in the shape of the API the client speaks (Anthropic's on {@code /v1/messages}). */

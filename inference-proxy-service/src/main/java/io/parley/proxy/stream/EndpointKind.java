@@ -5,7 +5,9 @@ public enum EndpointKind {
     CHAT_COMPLETIONS("chat_completions", "/v1/chat/completions", "/v1/chat/completions"),
     COMPLETIONS("completions", "/v1/completions", "/v1/completions"),
     /** Anthropic Messages, translated to upstream chat completions. */
-    MESSAGES("messages", "/v1/messages", "/v1/chat/completions");
+    MESSAGES("messages", "/v1/messages", "/v1/chat/completions"),
+    /** OpenAI Responses, translated to upstream chat completions. */
+    RESPONSES("responses", "/v1/responses", "/v1/chat/completions");
 
     private final String usageName;
     private final String path;
