@@ -29,6 +29,7 @@ import io.vertx.core.json.JsonObject;
  * <ul>
  * <li>{@code sim-model}: five deltas, the usage chunk, {@code [DONE]};</li>
  * <li>{@code fail-model}: two deltas, then an error event;</li>
+ * <li>{@code vllm-fail-model}: one delta, then vLLM's own error chunk ({@code "object":"error"}) and {@code [DONE]};</li>
  * <li>{@code hang-model}: two deltas, then nothing until the client goes away (counted as a cancel);</li>
  * <li>{@code slow-model}: twenty deltas 40 ms apart, then usage and {@code [DONE]};</li>
  * <li>{@code down-model}: 503 before the first byte.</li>
@@ -38,7 +39,8 @@ import io.vertx.core.json.JsonObject;
 public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
 
     public static final List<String> SIM_DELTAS = List.of("Hello", " from", " the", " simulator", ".");
-    static final Set<String> MODELS = Set.of("sim-model", "fail-model", "hang-model", "slow-model", "down-model");
+    static final Set<String> MODELS = Set.of("sim-model", "fail-model", "vllm-fail-model", "hang-model", "slow-model",
+            "down-model");
 
     private Vertx vertx;
     private HttpServer server;
@@ -164,6 +166,11 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                 case "fail-model" -> send(res, List.of("partial", " answer"), 5, () -> {
                     res.write("data: " + error("upstream pod failed mid-stream", "upstream_error").encode() + "\n\n");
                     res.end();
+                });
+                case "vllm-fail-model" -> send(res, List.of("half"), 5, () -> {
+                    res.write("data: " + new JsonObject().put("object", "error").put("message", "engine crashed")
+                            .put("type", "InternalServerError").put("code", 500).encode() + "\n\n");
+                    res.end("data: [DONE]\n\n");
                 });
                 case "hang-model" -> {
                     res.closeHandler(v -> cancels.incrementAndGet());

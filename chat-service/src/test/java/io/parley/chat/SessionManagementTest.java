@@ -13,6 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
+import javax.sql.DataSource;
+
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
 import io.parley.testsupport.PostgresResource;
@@ -86,14 +90,19 @@ class SessionManagementTest {
         assertEquals(1, s.getList("messages").size());
     }
 
+    @Inject
+    DataSource dataSource;
+
     @Test
-    void deleteRemovesTheSessionAndItsMessagesAndClearAllOnlyTheCallers() {
+    void deleteRemovesTheSessionAndItsMessagesAndClearAllOnlyTheCallers() throws Exception {
         String dan = TestTokens.user("dan", "user");
         String id = Api.createSession(dan, "sim-model");
         Api.turn(dan, id, "bye");
+        assertEquals(2, messageRows(id));
         as(BOB).delete("/v1/chat/sessions/" + id).then().statusCode(404);
         as(dan).delete("/v1/chat/sessions/" + id).then().statusCode(204);
         as(dan).get("/v1/chat/sessions/" + id).then().statusCode(404);
+        assertEquals(0, messageRows(id), "messages go with their session (ON DELETE CASCADE)");
 
         Api.createSession(dan, "sim-model");
         Api.createSession(dan, "sim-model");
@@ -101,6 +110,17 @@ class SessionManagementTest {
         as(dan).delete("/v1/chat/sessions").then().statusCode(200).body("deleted", equalTo(2));
         assertEquals(List.of(), as(dan).get("/v1/chat/sessions").then().extract().path("data"));
         as(BOB).get("/v1/chat/sessions/" + bobs).then().statusCode(200);
+    }
+
+    private int messageRows(String sessionId) throws Exception {
+        try (var c = dataSource.getConnection();
+                var ps = c.prepareStatement("SELECT count(*) FROM chat_messages WHERE session_id = ?")) {
+            ps.setObject(1, java.util.UUID.fromString(sessionId));
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 
     @Test

@@ -130,6 +130,17 @@ class TurnStreamingTest {
     }
 
     @Test
+    void aVllmErrorChunkMidStreamAlsoEndsTheTurnAsErrorWithThePartialText() {
+        String id = Api.createSession(ALICE, "vllm-fail-model");
+        List<SseEvents.Event> events = Api.turn(ALICE, id, "crash");
+        assertEquals(List.of("message_start", "delta", "metrics", "error", "message_end"), SseEvents.names(events));
+        JsonPath s = Api.session(ALICE, id);
+        assertEquals("error", s.getString("messages[1].status"));
+        assertEquals("half", s.getString("messages[1].content"));
+        assertEquals("engine crashed", s.getString("messages[1].error"));
+    }
+
+    @Test
     void upstreamRefusalBeforeTheFirstByteIsStoredAsErrorWithTheProxysReason() {
         String id = Api.createSession(ALICE, "down-model");
         List<SseEvents.Event> events = Api.turn(ALICE, id, "anyone there");

@@ -155,6 +155,12 @@ public class ProxyClient {
                 listener.onError(error.code != null ? error.code : "upstream_error", error.message);
                 return;
             }
+            if ("error".equals(chunk.path("object").asText())) {
+                // vLLM's mid-stream error chunk, relayed as is by the proxy
+                listener.onError(chunk.hasNonNull("type") ? chunk.get("type").asText() : "upstream_error",
+                        chunk.path("message").asText("the model server reported an error"));
+                return;
+            }
             JsonNode content = chunk.path("choices").path(0).path("delta").path("content");
             if (content.isTextual() && !content.asText().isEmpty()) {
                 listener.onDelta(content.asText());
