@@ -43,5 +43,9 @@ public interface UsageConfig {
         /** How often the retention job runs (a Quarkus scheduler period such as {@code 1h} or {@code 15m}). */
         @WithDefault("1h")
         String every();
+
+        /** Delay before the first run after start. */
+        @WithDefault("1m")
+        String initialDelay();
     }
 }

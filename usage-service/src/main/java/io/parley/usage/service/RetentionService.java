@@ -26,7 +26,7 @@ public class RetentionService {
         this.config = config;
     }
 
-    @Scheduled(identity = "usage-retention", every = "${parley.usage.retention.every:1h}", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(identity = "usage-retention", every = "${parley.usage.retention.every:1h}", delayed = "${parley.usage.retention.initial-delay:1m}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         if (config.retention().enabled()) {
             rollUp(RetentionWindow.firstRawDay(config.retention().days(), Instant.now()));

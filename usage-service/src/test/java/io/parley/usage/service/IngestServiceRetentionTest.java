@@ -109,6 +109,11 @@ class IngestServiceRetentionTest {
                     public String every() {
                         return "1h";
                     }
+
+                    @Override
+                    public String initialDelay() {
+                        return "1m";
+                    }
                 };
             }
         };
