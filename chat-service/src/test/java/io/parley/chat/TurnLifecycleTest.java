@@ -54,6 +54,19 @@ class TurnLifecycleTest {
     }
 
     @Test
+    void thePartialTextOfARunningTurnIsStoredWhileItStreams() throws Exception {
+        String id = Api.createSession(ALICE, "hang-model");
+        try (LiveTurn live = LiveTurn.post(ALICE, id, "{\"content\":\"slowly\"}")) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonPath s = Api.session(ALICE, id);
+                assertEquals("streaming", s.getString("messages[1].status"));
+                assertEquals("thinking hard", s.getString("messages[1].content"));
+            });
+            as(ALICE).post("/v1/chat/sessions/" + id + "/turns/" + live.turnId() + "/stop").then().statusCode(200);
+        }
+    }
+
+    @Test
     void droppedConnectionKeepsGeneratingAndStoresTheFullAnswer() throws Exception {
         String id = Api.createSession(ALICE, "slow-model");
         String turnId;

@@ -47,6 +47,10 @@ public interface ChatConfig {
         @WithDefault("10m")
         Duration retention();
 
+        /** How often the partial text of running turns is written to the database (what survives a crash). */
+        @WithDefault("1s")
+        Duration flushInterval();
+
         /** Upper bound of the whole generation (safety net; a healthy long stream stays well under it). */
         @WithDefault("15m")
         Duration maxDuration();

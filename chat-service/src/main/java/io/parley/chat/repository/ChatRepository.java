@@ -92,6 +92,11 @@ public class ChatRepository {
                 + "usage_json = ?::jsonb WHERE id = ?", content, status, error, json(metrics), json(usage), id);
     }
 
+    /** Saves the partial text of a message that is still streaming (never touches a finished one). */
+    public void savePartial(UUID id, String content) {
+        update("UPDATE chat_messages SET content = ? WHERE id = ? AND status = 'streaming'", content, id);
+    }
+
     public List<MessageRow> listMessages(UUID sessionId) {
         return query("SELECT " + MESSAGE_COLUMNS + " FROM chat_messages WHERE session_id = ? ORDER BY seq",
                 this::message, sessionId);

@@ -37,6 +37,7 @@ public final class Turn {
     private long firstDeltaNanos;
     private JsonNode usage;
     private ProxyClient.Call upstream;
+    private int flushedLength;
 
     Turn(UUID id, UUID sessionId, String userId, UUID userMessageId, Instant startedAt) {
         this.id = id;
@@ -112,6 +113,15 @@ public final class Turn {
         }
         content.append(delta);
         return true;
+    }
+
+    /** The content if it grew since the last call and the turn is still running, else null. */
+    synchronized String unflushedContent() {
+        if (ending || content.length() == flushedLength) {
+            return null;
+        }
+        flushedLength = content.length();
+        return content.toString();
     }
 
     synchronized void usage(JsonNode usage) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +24,7 @@ import io.parley.chat.repository.ChatRepository;
 import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
@@ -385,6 +387,32 @@ public class TurnService {
                 .flatMap(user -> repository.children(sessionId, user.id()).stream()
                         .filter(m -> MessageRow.ASSISTANT.equals(m.role())).findFirst())
                 .map(MessageRow::id);
+    }
+
+    /** Writes the partial text of running turns, so a crash of this instance keeps what was generated so far. */
+    @Scheduled(every = "${parley.turns.flush-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void flushPartials() {
+        for (Turn turn : turns.values()) {
+            String content = turn.unflushedContent();
+            if (content != null) {
+                repository.savePartial(turn.id(), content);
+            }
+        }
+    }
+
+    /** On shutdown, running turns end as errors with their partial text stored (a rolling update loses nothing). */
+    void onShutdown(@Observes ShutdownEvent event) {
+        List<Turn> running = turns.values().stream().filter(t -> !t.ending()).toList();
+        for (Turn turn : running) {
+            end(turn, MessageRow.ERROR, "interrupted", "generation was interrupted: chat-service shut down");
+        }
+        for (Turn turn : running) {
+            try {
+                finished.get(turn.id()).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                Log.warnf("turn %s: not stored before shutdown: %s", turn.id(), e.getMessage());
+            }
+        }
     }
 
     /** Forgets finished turns after the retention time (the database answers for them), and fails orphans. */
