@@ -217,7 +217,9 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
                 }
                 default -> {
                     if (!stream) {
-                        res.putHeader("Content-Type", "application/json").end(completion(model).encode());
+                        JsonObject answer = req.path().equals("/v1/completions") ? textCompletion(model)
+                                : completion(model);
+                        res.putHeader("Content-Type", "application/json").end(answer.encode());
                         return;
                     }
                     res.setChunked(true).putHeader("Content-Type", "text/event-stream");
@@ -234,6 +236,15 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
                 .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
                         .put("message", new JsonObject().put("role", "assistant").put("content", String.join("", TOKENS)))
                         .put("finish_reason", "stop")))
+                .put("usage", new JsonObject().put("prompt_tokens", 7).put("completion_tokens", TOKENS.size())
+                        .put("total_tokens", 7 + TOKENS.size()));
+    }
+
+    private static JsonObject textCompletion(String model) {
+        return new JsonObject().put("id", "cmpl-2").put("object", "text_completion").put("created", 1)
+                .put("model", model)
+                .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("text", String.join("", TOKENS))
+                        .putNull("logprobs").put("finish_reason", "stop")))
                 .put("usage", new JsonObject().put("prompt_tokens", 7).put("completion_tokens", TOKENS.size())
                         .put("total_tokens", 7 + TOKENS.size()));
     }
