@@ -44,6 +44,10 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     public static final AtomicBoolean lockstepBroken = new AtomicBoolean();
 
     public static final AtomicBoolean usageDown = new AtomicBoolean();
+    /** When set the registry answers 503 and drops its change streams. */
+    public static final AtomicBoolean registryDown = new AtomicBoolean();
+    /** Requests seen by the endpoint that always answers 503. */
+    public static final AtomicInteger failingEndpointHits = new AtomicInteger();
     /** Usage events received, by request id, with how many times each arrived. */
     public static final Map<String, JsonObject> usageEvents = new ConcurrentHashMap<>();
     public static final Map<String, AtomicInteger> usageDeliveries = new ConcurrentHashMap<>();
@@ -61,6 +65,7 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     private static Vertx vertx;
     private static String upstreamUrl;
     private static String deadUrl;
+    private static String failingUrl;
 
     @Override
     public Map<String, String> start() {
@@ -71,6 +76,12 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
             try (ServerSocket s = new ServerSocket(0)) {
                 deadUrl = "http://127.0.0.1:" + s.getLocalPort();
             }
+            HttpServer failing = listen(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
+                failingEndpointHits.incrementAndGet();
+                req.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+                        .end("{\"error\":{\"message\":\"overloaded\"}}");
+            })));
+            failingUrl = "http://127.0.0.1:" + failing.actualPort();
             HttpServer registry = listen(vertx.createHttpServer().requestHandler(FakeServices::registry));
             HttpServer usage = listen(vertx.createHttpServer().requestHandler(FakeServices::usage));
             return Map.of(
@@ -111,6 +122,7 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
             models.add(model(name, "Ready", null, upstreamUrl));
         }
         models.add(model("sim-flaky", "Ready", null, deadUrl, upstreamUrl));
+        models.add(model("sim-503-first", "Ready", null, failingUrl, upstreamUrl));
         return models;
     }
 
@@ -136,7 +148,22 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
                 + new JsonObject().put("revision", rev).put("models", all).encode() + "\n\n";
     }
 
+    /** Takes the registry down (503, change streams dropped) or brings it back. */
+    public static void registryDown(boolean down) {
+        registryDown.set(down);
+        if (down) {
+            for (HttpServerResponse res : changeStreams) {
+                res.reset();
+            }
+            changeStreams.clear();
+        }
+    }
+
     private static void registry(HttpServerRequest req) {
+        if (registryDown.get()) {
+            req.response().setStatusCode(503).end();
+            return;
+        }
         if (req.path().equals("/v1/models/changes")) {
             HttpServerResponse res = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
             synchronized (FakeServices.class) {

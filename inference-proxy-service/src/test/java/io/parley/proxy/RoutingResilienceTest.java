@@ -1,0 +1,48 @@
+package io.parley.proxy;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.parley.testsupport.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(FakeServices.class)
+class RoutingResilienceTest {
+
+    @Test
+    void upstream503BeforeTheFirstByteIsRetriedOnAnotherEndpoint() {
+        int before = FakeServices.failingEndpointHits.get();
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
+                .body(ChatCompletionsStreamingTest.chat("sim-503-first", false).encode())
+                .when().post("/v1/chat/completions")
+                .then().statusCode(200).body("usage.completion_tokens", equalTo(FakeServices.TOKENS.size()));
+        // the failing endpoint is listed first and was tried first (both had no outstanding requests)
+        assertTrue(FakeServices.failingEndpointHits.get() > before);
+    }
+
+    @Test
+    void modelsAreStillServedFromTheCacheWhileTheRegistryIsDown() {
+        try {
+            FakeServices.registryDown(true);
+            await().atMost(Duration.ofSeconds(5)).until(() -> FakeServices.changeStreamFollowers() == 0);
+            for (int i = 0; i < 3; i++) {
+                given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
+                        .body(ChatCompletionsStreamingTest.chat("sim-chat", false).encode())
+                        .when().post("/v1/chat/completions").then().statusCode(200);
+            }
+            given().when().get("/q/health/ready").then().statusCode(200);
+        } finally {
+            FakeServices.registryDown(false);
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> FakeServices.changeStreamFollowers() > 0);
+    }
+}
