@@ -22,6 +22,7 @@ public final class FakeUpstream {
     public static final String KEY = "sk-keyed-secret-value";
 
     private final AtomicBoolean healthy = new AtomicBoolean(true);
+    private volatile java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(0);
     private final AtomicInteger healthRequests = new AtomicInteger();
     private final Map<String, Integer> models = new LinkedHashMap<>();
     private HttpServer server;
@@ -32,6 +33,7 @@ public final class FakeUpstream {
 
     public synchronized void reset() {
         healthy.set(true);
+        hang.countDown();
         models.clear();
         models.put("llama-3.1-8b-sim", 8192);
         models.put("echo-sim", 4096);
@@ -39,7 +41,7 @@ public final class FakeUpstream {
 
     public void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(Executors.newFixedThreadPool(16));
         server.createContext("/", this::handle);
         server.start();
     }
@@ -56,6 +58,15 @@ public final class FakeUpstream {
 
     public void setHealthy(boolean value) {
         healthy.set(value);
+    }
+
+    /** From now on {@code /health} answers only after {@link #release()} (or {@link #reset()}). */
+    public void hang() {
+        hang = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    public void release() {
+        hang.countDown();
     }
 
     public int healthRequests() {
@@ -83,6 +94,11 @@ public final class FakeUpstream {
         switch (path) {
             case "/health" -> {
                 healthRequests.incrementAndGet();
+                try {
+                    hang.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 respond(exchange, healthy.get() ? 200 : 503, "");
             }
             case "/v1/models" -> respond(exchange, healthy.get() ? 200 : 503, modelsJson(exchange));
