@@ -2,6 +2,8 @@ package io.parley.e2e.platform;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +17,7 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -254,8 +257,8 @@ public final class LocalPlatform implements AutoCloseable {
         wanted.put(CHAT, ports.chat());
         List<String> busy = new ArrayList<>();
         wanted.forEach((name, port) -> {
-            try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
-                socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("127.0.0.1", port));
             } catch (IOException e) {
                 busy.add(name + " " + port);
             }
@@ -437,7 +440,7 @@ public final class LocalPlatform implements AutoCloseable {
             return;
         }
         try (Stream<Path> tree = Files.walk(dir)) {
-            for (Path path : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path path : tree.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(path);
             }
         }

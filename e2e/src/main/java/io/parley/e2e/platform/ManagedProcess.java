@@ -1,15 +1,19 @@
 package io.parley.e2e.platform;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * A child process the platform started: its output goes to a log file, and {@link #stop(Duration)} ends it together
@@ -32,13 +36,13 @@ final class ManagedProcess {
         try {
             Files.createDirectories(log.getParent());
             Files.writeString(log, "==== " + Instant.now() + " starting " + name + ": " + String.join(" ", command)
-                    + System.lineSeparator(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
+                    + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(environment);
             return new ManagedProcess(name, builder.start(), log);
         } catch (IOException e) {
@@ -63,7 +67,7 @@ final class ManagedProcess {
     }
 
     /** Runs {@code action} with the exit code once the process ends. */
-    void onExit(java.util.function.IntConsumer action) {
+    void onExit(IntConsumer action) {
         process.onExit().thenAccept(ended -> action.accept(ended.exitValue()));
     }
 
@@ -72,7 +76,7 @@ final class ManagedProcess {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return "(log " + log + " unreadable: " + e.getMessage() + ")";
         }
     }
