@@ -166,6 +166,9 @@ metadata:
   {{- end }}
 spec:
   type: ClusterIP
+  {{- with $values.service.sessionAffinity }}
+  sessionAffinity: {{ . }}
+  {{- end }}
   selector:
     {{- include "parley.selectorLabels" . | nindent 4 }}
   ports:

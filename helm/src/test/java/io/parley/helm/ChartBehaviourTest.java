@@ -243,6 +243,17 @@ class ChartBehaviourTest {
     }
 
     @Test
+    void chatServiceKeepsABrowserOnOneReplicaWhileTheOthersSpreadFreely() {
+        List<Manifests.Doc> docs = docs("default");
+        Service chat = find(docs, "Service", "parley-chat").as(Service.class);
+        assertThat(chat.getSpec().getSessionAffinity()).isEqualTo("ClientIP");
+        for (String other : List.of("parley-proxy", "parley-registry", "parley-usage")) {
+            assertThat(find(docs, "Service", other).as(Service.class).getSpec().getSessionAffinity())
+                    .as(other).isNull();
+        }
+    }
+
+    @Test
     void everyServiceSelectsPodsThatServeItsTargetPort() {
         for (String valueSet : Chart.VALUE_SETS) {
             List<Manifests.Doc> docs = docs(valueSet);
