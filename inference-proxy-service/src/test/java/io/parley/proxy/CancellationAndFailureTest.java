@@ -73,6 +73,8 @@ class CancellationAndFailureTest {
         JsonObject usage = usageOf(correlation);
         assertEquals("cancelled", usage.getString("status"));
         assertEquals(0, usage.getInteger("completion_tokens"));
+        // the upstream's usage never arrived: estimated from the request (3 + 4 per message + ceil("hi".length / 4))
+        assertEquals(8, usage.getInteger("prompt_tokens"));
     }
 
     @Test

@@ -89,6 +89,14 @@ public interface ProxyConfig {
         /** Batches per publisher run at most (a backlog drains in runs of this many batches). */
         @WithDefault("20")
         int maxBatchesPerRun();
+
+        /** Usage events kept in memory while the outbox insert fails (database down); beyond it they are dropped. */
+        @WithDefault("100000")
+        int retryCapacity();
+
+        /** How often queued usage events are retried (also read by the recorder's {@code @Scheduled}). */
+        @WithDefault("1s")
+        Duration retryInterval();
     }
 
     interface Limits {

@@ -1,6 +1,9 @@
 package io.parley.proxy.metrics;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,10 +34,17 @@ public class ProxyMetrics {
         activeStreams.decrementAndGet();
     }
 
+    /** Per-model TTFT timers, looked up once: building and registering a meter on every call costs allocations. */
+    private final Map<String, Timer> ttftTimers = new ConcurrentHashMap<>();
+
     public void ttft(String model, long nanos) {
-        Timer.builder("parley_proxy_ttft").description("request received to first content delta").tag("model", model)
+        ttftTimers.computeIfAbsent(model, this::ttftTimer).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer ttftTimer(String model) {
+        return Timer.builder("parley_proxy_ttft").description("request received to first content delta").tag("model", model)
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(120)).register(registry).record(Duration.ofNanos(nanos));
+                .maximumExpectedValue(Duration.ofSeconds(120)).register(registry);
     }
 
     public void call(String model, String endpointKind, String status, long latencyNanos, int promptTokens,

@@ -21,6 +21,7 @@ import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
 import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
+import io.parley.proxy.service.PromptTokenEstimate;
 import io.parley.proxy.stream.CallContext;
 import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
@@ -137,13 +138,13 @@ public class OpenAiRoutes {
 
     /** A parsed request: what goes upstream plus the envelope the proxy keeps; or the error that stopped it. */
     record Prepared(ApiError error, String model, boolean stream, boolean wantsUsage, Map<String, String> metadata,
-            Buffer upstreamBody, List<UsageEvent.Attachment> attachments) {
+            Buffer upstreamBody, List<UsageEvent.Attachment> attachments, int promptTokensEstimate) {
     }
 
     private static Prepared failed(Throwable e) {
         ApiError error = e instanceof ApiError api ? api
                 : ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
-        return new Prepared(error, null, false, false, Map.of(), null, List.of());
+        return new Prepared(error, null, false, false, Map.of(), null, List.of(), 0);
     }
 
     private Prepared prepare(Buffer body, EndpointKind kind) throws Exception {
@@ -166,7 +167,7 @@ public class OpenAiRoutes {
         JsonNode modelNode = request.get("model");
         if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
             return new Prepared(ApiError.badRequest("you must provide a model parameter", "model",
-                    "missing_required_parameter"), null, stream, false, metadata, null, List.of());
+                    "missing_required_parameter"), null, stream, false, metadata, null, List.of(), 0);
         }
         boolean wantsUsage = stream && request.path("stream_options").path("include_usage").asBoolean(false);
         List<UsageEvent.Attachment> attachments = AttachmentAudit.of(request);
@@ -181,7 +182,7 @@ public class OpenAiRoutes {
             request.remove("stream_options");
         }
         return new Prepared(null, modelNode.asText(), stream, wantsUsage, metadata,
-                Buffer.buffer(mapper.writeValueAsBytes(request)), attachments);
+                Buffer.buffer(mapper.writeValueAsBytes(request)), attachments, PromptTokenEstimate.of(request));
     }
 
     private void route(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
@@ -196,24 +197,37 @@ public class OpenAiRoutes {
         }
         String modelName = p.model();
         String source = p.metadata().get("source");
-        catalog.resolve(modelName).subscribe().with(resolution -> context.runOnContext(v -> {
-            if (rc.response().closed() || rc.response().ended()) {
-                return;
-            }
-            if (resolution instanceof ModelCatalog.Ready ready) {
-                relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                        p.stream(), p.wantsUsage(), startNanos, startedAt, ready.model(), p.upstreamBody(),
-                        p.attachments(), translator(kind, modelName)));
-            } else if (resolution instanceof ModelCatalog.NotReady notReady) {
-                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                        p.stream(), modelName, startedAt, startNanos, "model_not_ready");
-                send(rc, ApiError.modelNotReady(notReady.reason()));
-            } else {
-                relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                        p.stream(), modelName, startedAt, startNanos, "model_not_found");
-                send(rc, ApiError.modelNotFound(modelName));
-            }
-        }), failure -> context.runOnContext(v -> send(rc, ApiError.badGateway("model lookup failed", "registry_error"))));
+        ModelCatalog.Resolution known = catalog.lookup(modelName);
+        if (known instanceof ModelCatalog.Ready) {
+            // the common case: relay at once on this event loop, without a Uni subscription and an event-loop re-queue
+            resolved(rc, kind, p, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, known);
+            return;
+        }
+        catalog.resolve(modelName).subscribe().with(resolution -> context.runOnContext(
+                v -> resolved(rc, kind, p, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, resolution)),
+                failure -> context.runOnContext(v -> send(rc, ApiError.badGateway("model lookup failed", "registry_error"))));
+    }
+
+    private void resolved(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
+            String userId, String apiKeyId, long startNanos, Instant startedAt, ModelCatalog.Resolution resolution) {
+        String modelName = p.model();
+        String source = p.metadata().get("source");
+        if (rc.response().closed() || rc.response().ended()) {
+            return;
+        }
+        if (resolution instanceof ModelCatalog.Ready ready) {
+            relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                    p.stream(), p.wantsUsage(), startNanos, startedAt, ready.model(), p.upstreamBody(),
+                    p.attachments(), translator(kind, modelName), p.promptTokensEstimate()));
+        } else if (resolution instanceof ModelCatalog.NotReady notReady) {
+            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                    p.stream(), modelName, startedAt, startNanos, "model_not_ready");
+            send(rc, ApiError.modelNotReady(notReady.reason()));
+        } else {
+            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                    p.stream(), modelName, startedAt, startNanos, "model_not_found");
+            send(rc, ApiError.modelNotFound(modelName));
+        }
     }
 
     /** {@code GET /v1/models}: the running models in OpenAI's list shape. */

@@ -12,10 +12,11 @@ import io.vertx.core.buffer.Buffer;
 
 /**
  * Everything about one call that is fixed before the upstream is contacted; {@code translator} is present when the client
- * speaks another API than the upstream's chat completions (Anthropic Messages).
+ * speaks another API than the upstream's chat completions (Anthropic Messages); {@code promptTokensEstimate} is used for
+ * usage only when the upstream's own count never arrives.
  */
 public record CallContext(String requestId, String correlationId, String userId, String apiKeyId, String source,
         Map<String, String> metadata, EndpointKind kind, boolean clientStream, boolean clientWantsUsage,
         long startNanos, Instant startedAt, RegistryModel model, Buffer upstreamBody,
-        List<UsageEvent.Attachment> attachments, Optional<StreamTranslator> translator) {
+        List<UsageEvent.Attachment> attachments, Optional<StreamTranslator> translator, int promptTokensEstimate) {
 }

@@ -14,7 +14,6 @@ import io.parley.proxy.rest.ApiError;
 import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.logging.Log;
-import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -41,7 +40,6 @@ final class RelayCall {
     private final HttpServerResponse out;
     private final CallContext call;
     private final RegistryModel model;
-    private final Context context;
     private final Set<String> tried = new HashSet<>();
     private final SseEventSplitter splitter = new SseEventSplitter();
     /** Present when the client speaks another API; then chunks are parsed and re-encoded by it. */
@@ -60,6 +58,14 @@ final class RelayCall {
     /** Set before the proxy itself resets the upstream, so the resulting failure callbacks are ignored. */
     private boolean upstreamClosedByProxy;
 
+    private final long idleTimeoutMillis;
+    private long lastChunkNanos;
+    /** Events of the upstream chunk being split, written once at its end. */
+    private Buffer batch;
+    private boolean batchOwned;
+    private boolean batching;
+    private boolean pendingTtftMetric;
+
     private long firstTokenNanos = -1;
     private long endNanos = -1;
     private int contentEvents;
@@ -72,8 +78,8 @@ final class RelayCall {
         this.out = rc.response();
         this.call = call;
         this.model = call.model();
-        this.context = svc.vertx.getOrCreateContext();
         this.translator = call.translator().orElse(null);
+        this.idleTimeoutMillis = svc.config.upstream().idleTimeout().toMillis();
     }
 
     void start() {
@@ -108,7 +114,7 @@ final class RelayCall {
 
         armTimer(call.clientStream() ? svc.config.upstream().firstTokenTimeout().toMillis()
                 : svc.config.upstream().responseTimeout().toMillis(), this::onFirstTokenTimeout);
-        svc.client.request(options).onComplete(ar -> {
+        svc.client().request(options).onComplete(ar -> {
             if (finished) {
                 if (ar.succeeded()) {
                     ar.result().reset();
@@ -230,10 +236,15 @@ final class RelayCall {
         if (finished) {
             return;
         }
-        if (firstTokenNanos >= 0) {
-            armTimer(svc.config.upstream().idleTimeout().toMillis(), this::onIdleTimeout);
-        }
+        lastChunkNanos = System.nanoTime();
+        batching = true;
         splitter.feed(chunk, this::onEvent);
+        batching = false;
+        flushBatch();
+        if (pendingTtftMetric) {
+            pendingTtftMetric = false;
+            svc.metrics.ttft(model.name(), firstTokenNanos - call.startNanos());
+        }
         if (!finished && out.writeQueueFull()) {
             upstreamResponse.pause();
             out.drainHandler(v -> {
@@ -253,8 +264,8 @@ final class RelayCall {
             contentEvents++;
             if (firstTokenNanos < 0) {
                 firstTokenNanos = System.nanoTime();
-                svc.metrics.ttft(model.name(), firstTokenNanos - call.startNanos());
-                armTimer(svc.config.upstream().idleTimeout().toMillis(), this::onIdleTimeout);
+                armTimer(idleTimeoutMillis, this::onIdleCheck);
+                pendingTtftMetric = true; // recorded after the chunk is written, off the first byte's path
             }
         }
         if ((flags & ChunkInspector.ERROR) != 0) {
@@ -363,8 +374,17 @@ final class RelayCall {
                 "upstream_timeout");
     }
 
-    private void onIdleTimeout() {
+    /**
+     * The idle timer is armed once and re-armed only when it fires (for the rest of the window since the last chunk), not
+     * on every chunk.
+     */
+    private void onIdleCheck() {
         if (finished) {
+            return;
+        }
+        long remainingMillis = idleTimeoutMillis - (System.nanoTime() - lastChunkNanos) / 1_000_000;
+        if (remainingMillis > 0) {
+            armTimer(remainingMillis, this::onIdleCheck);
             return;
         }
         svc.metrics.upstreamError(model.name(), "idle_timeout");
@@ -428,9 +448,35 @@ final class RelayCall {
 
     // ---- helpers ----------------------------------------------------------------------------------------------
 
+    /**
+     * Writes to the client; while one upstream chunk is being split, its events are gathered and written (and flushed)
+     * once at the end of the chunk instead of once per event.
+     */
     private void write(Buffer data) {
         clientBytesSent = true;
-        out.write(data);
+        if (!batching) {
+            flushBatch();
+            out.write(data);
+        } else if (batch == null) {
+            batch = data;
+        } else {
+            if (!batchOwned) {
+                batch = Buffer.buffer(batch.length() + data.length() + 64).appendBuffer(batch);
+                batchOwned = true;
+            }
+            batch.appendBuffer(data);
+        }
+    }
+
+    private void flushBatch() {
+        if (batch != null) {
+            Buffer data = batch;
+            batch = null;
+            batchOwned = false;
+            if (!out.ended() && !out.closed()) {
+                out.write(data);
+            }
+        }
     }
 
     private void readTokens(ObjectNode usage) {
@@ -511,7 +557,7 @@ final class RelayCall {
             end = System.nanoTime();
         }
         int completion = completionTokens != null ? completionTokens : contentEvents;
-        int prompt = promptTokens != null ? promptTokens : 0;
+        int prompt = promptTokens != null ? promptTokens : call.promptTokensEstimate();
         Double ttftMs = firstTokenNanos >= 0 ? (firstTokenNanos - call.startNanos()) / 1e6 : null;
         double latencyMs = (end - call.startNanos()) / 1e6;
         Double tps = firstTokenNanos >= 0 ? tokensPerSecond(end) : null;
@@ -532,14 +578,15 @@ final class RelayCall {
         }
     }
 
+    /** Always called on the call's event loop, so the timer fires there too. */
     private void armTimer(long millis, Runnable action) {
         cancelTimer();
-        timer = svc.vertx.setTimer(Math.max(1, millis), id -> context.runOnContext(v -> {
+        timer = svc.vertx.setTimer(Math.max(1, millis), id -> {
             if (timer == id) {
                 timer = -1;
                 action.run();
             }
-        }));
+        });
     }
 
     private void cancelTimer() {

@@ -3,6 +3,7 @@ package io.parley.proxy.stream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +26,14 @@ import io.vertx.ext.web.RoutingContext;
 public class RelayService {
 
     final Vertx vertx;
-    final HttpClient client;
+    /**
+     * One upstream client per event loop, used only from that loop: its pooled connections live on the same event loop as
+     * the client request they serve, so a relayed chunk never hops threads (a shared pool hands a request a connection
+     * bound to another loop, and every chunk then waits for a second thread to be scheduled).
+     */
+    private final Map<Thread, HttpClient> clients = new ConcurrentHashMap<>();
+    private final HttpClientOptions clientOptions;
+    private final PoolOptions poolOptions;
     final ProxyConfig config;
     final EndpointBalancer balancer;
     final ProxyMetrics metrics;
@@ -46,14 +54,19 @@ public class RelayService {
                 .setTcpNoDelay(true)
                 .setDecompressionSupported(false)
                 .setName("parley-upstream");
-        PoolOptions pool = new PoolOptions().setHttp1MaxSize(config.upstream().maxConnectionsPerEndpoint())
+        this.clientOptions = options;
+        this.poolOptions = new PoolOptions().setHttp1MaxSize(config.upstream().maxConnectionsPerEndpoint())
                 .setMaxWaitQueueSize(-1);
-        this.client = vertx.createHttpClient(options, pool);
+    }
+
+    /** The upstream client of the calling event loop. */
+    HttpClient client() {
+        return clients.computeIfAbsent(Thread.currentThread(), t -> vertx.createHttpClient(clientOptions, poolOptions));
     }
 
     @PreDestroy
     void close() {
-        client.close();
+        clients.values().forEach(HttpClient::close);
     }
 
     public void relay(RoutingContext rc, CallContext call) {
