@@ -12,7 +12,7 @@ BUILD_STAMP := target/.parley-build
 DATA := .local
 
 .DEFAULT_GOAL := help
-.PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs
+.PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs maven39
 
 help: ## list the targets
 	@echo "Parley — make <target>:"
@@ -59,3 +59,7 @@ clean-data: ## delete the local platform's data and logs (.local/); stop `make r
 
 logs: ## follow the local platform's logs
 	@tail -n 20 -F $(DATA)/logs/*.log
+
+maven39: ## unpack Maven 3.9 (needed by quarkus:dev) from Maven Central into tools/ (ignored); then tools/apache-maven-3.9.12/bin/mvn
+	$(MVN) $(MVN_FLAGS) -q -N dependency:unpack -Dartifact=org.apache.maven:apache-maven:3.9.12:zip:bin -DoutputDirectory=tools
+	@echo "Maven 3.9: $(CURDIR)/tools/apache-maven-3.9.12/bin/mvn (e.g. tools/apache-maven-3.9.12/bin/mvn -pl chat-service quarkus:dev)"
