@@ -37,10 +37,15 @@ class PlaygroundPageTest {
     void pageIsServedAfterLoginAndTheSessionCookieCarriesTheApiWithTheUsersToken() {
         Map<String, String> cookies = login("dave");
 
-        given().cookies(cookies).redirects().follow(false).get("/")
+        String page = given().cookies(cookies).redirects().follow(false).get("/")
                 .then().statusCode(200).contentType(containsString("text/html"))
-                .body(containsString("Parley Playground"));
-        given().cookies(cookies).get("/app.js").then().statusCode(200).body(containsString("readEvents"));
+                .body(containsString("Parley Playground")).extract().asString();
+        // the Web Bundler's script of the page (marked, DOMPurify and highlight.js bundled in, no CDN)
+        java.util.regex.Matcher script = java.util.regex.Pattern.compile("src=\"(/static/bundle/[^\"]+\\.js)\"")
+                .matcher(page);
+        assertTrue(script.find(), page);
+        given().get(script.group(1)).then().statusCode(200).body(containsString("/v1/chat/sessions"))
+                .body(containsString("/ui/models"));
 
         assertEquals("dave", given().cookies(cookies).header("X-Requested-With", "JavaScript").get("/v1/me")
                 .then().statusCode(200).extract().path("user"));
