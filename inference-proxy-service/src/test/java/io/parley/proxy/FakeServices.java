@@ -70,6 +70,13 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         vertx = Vertx.vertx();
+        for (io.netty.util.concurrent.EventExecutor loop : vertx.nettyEventLoopGroup()) {
+            try {
+                loop.submit(() -> fakeThreads.add(Thread.currentThread().getId())).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         try {
             HttpServer upstream = listen(vertx.createHttpServer().requestHandler(FakeServices::upstream));
             upstreamUrl = "http://127.0.0.1:" + upstream.actualPort();
@@ -90,6 +97,13 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException("fake services did not start", e);
         }
+    }
+
+    private static final Set<Long> fakeThreads = ConcurrentHashMap.newKeySet();
+
+    /** Whether a thread is one of the fakes' event loops (for the benchmark's CPU accounting). */
+    public static boolean ownsThread(long threadId) {
+        return fakeThreads.contains(threadId);
     }
 
     private static HttpServer listen(HttpServer server) throws Exception {
