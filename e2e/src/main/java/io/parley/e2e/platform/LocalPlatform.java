@@ -43,11 +43,28 @@ public final class LocalPlatform implements AutoCloseable {
     public static final String WEB_CLIENT_SECRET = "parley-web-dev-secret";
     public static final String PROXY_CLIENT_SECRET = "parley-proxy-dev-secret";
 
-    static final String SIMULATOR = "model-simulator";
-    static final String REGISTRY = "model-registry-service";
-    static final String USAGE = "usage-service";
-    static final String PROXY = "inference-proxy-service";
-    static final String CHAT = "chat-service";
+    public static final String SIMULATOR = "model-simulator";
+    public static final String REGISTRY = "model-registry-service";
+    public static final String USAGE = "usage-service";
+    public static final String PROXY = "inference-proxy-service";
+    public static final String CHAT = "chat-service";
+
+    /*
+     * Fault models of the e2e plan (PortPlan.e2e() only; `make run` is unchanged). The main simulator serves them,
+     * the registry knows them from an extra static endpoint (e2e-faults) next to local-simulator.
+     */
+    /** Streams 5 content tokens, then an error event (simulator {@code mid-stream-error}). */
+    public static final String FAIL_AFTER_MODEL = "fail-after-sim";
+    /** Streams 5 content tokens, then nothing while the connection stays open ({@code mid-stream-hang}). */
+    public static final String HANG_AFTER_MODEL = "hang-after-sim";
+    /** First token after 60 s: a client can go away before it. */
+    public static final String SLOW_MODEL = "slow-sim";
+    /** A long paced answer (2000 tokens, 20 ms apart): a client can go away in the middle. */
+    public static final String LONG_MODEL = "long-sim";
+    /** Answers 503 before the first byte, every time ({@code before-first-byte}). */
+    public static final String UNAVAILABLE_MODEL = "unavailable-sim";
+    /** Registered on an endpoint nobody listens on: known to the registry but never ready. */
+    public static final String DOWN_MODEL = "down-sim";
     static final List<String> SERVICES = List.of(SIMULATOR, REGISTRY, USAGE, PROXY, CHAT);
 
     private static final Duration KEYCLOAK_START_TIMEOUT = Duration.ofMinutes(6);
@@ -59,6 +76,8 @@ public final class LocalPlatform implements AutoCloseable {
     private final PortPlan ports;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<ManagedProcess> processes = Collections.synchronizedList(new ArrayList<>());
+    /** How to start each process again ({@link #restartProcess(String)}), with the URL that answers 200 when ready. */
+    private final Map<String, Restart> restarts = Collections.synchronizedMap(new LinkedHashMap<>());
     private PlatformDatabase database;
     private volatile boolean stopping;
 
@@ -116,23 +135,34 @@ public final class LocalPlatform implements AutoCloseable {
 
             say("starting Keycloak on " + keycloakUrl() + " (the first start takes about a minute)");
             ManagedProcess keycloak = startKeycloak();
-            ManagedProcess simulator = startService(SIMULATOR, ports.simulator(), Map.of());
+            Map<String, String> simulatorEnv = new LinkedHashMap<>();
+            Map<String, String> registryEnv = new LinkedHashMap<>();
+            registryEnv.put("PARLEY_SIMULATOR_URL", simulatorUrl());
+            Map<String, String> proxyEnv = new LinkedHashMap<>();
+            proxyEnv.put("PARLEY_DB_URL", database.jdbcUrl("parley_proxy"));
+            proxyEnv.put("PARLEY_PROXY_CLIENT_SECRET", PROXY_CLIENT_SECRET);
+            if (faultModels()) {
+                simulatorEnv.put("QUARKUS_CONFIG_LOCATIONS", writeConfig("simulator-fault-models.properties",
+                        SIMULATOR_FAULT_MODELS).toString());
+                registryEnv.put("QUARKUS_CONFIG_LOCATIONS", writeConfig("registry-fault-endpoints.properties",
+                        registryFaultEndpoints()).toString());
+                // a hang after the first byte ends with an error event after this much silence (default 60 s)
+                proxyEnv.put("PARLEY_PROXY_UPSTREAM_IDLE_TIMEOUT", "5s");
+            }
+            ManagedProcess simulator = startService(SIMULATOR, ports.simulator(), simulatorEnv, "/health");
             awaitReady(keycloak, issuerUrl() + "/.well-known/openid-configuration", KEYCLOAK_START_TIMEOUT);
             awaitReady(simulator, simulatorUrl() + "/health", SERVICE_START_TIMEOUT);
 
-            ManagedProcess registry = startService(REGISTRY, ports.registry(), Map.of(
-                    "PARLEY_SIMULATOR_URL", simulatorUrl()));
+            ManagedProcess registry = startService(REGISTRY, ports.registry(), registryEnv, "/q/health/ready");
             ManagedProcess usage = startService(USAGE, ports.usage(), Map.of(
-                    "PARLEY_DB_URL", database.jdbcUrl("parley_usage")));
+                    "PARLEY_DB_URL", database.jdbcUrl("parley_usage")), "/q/health/ready");
             awaitReady(registry, registryUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
             awaitReady(usage, usageUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
 
-            ManagedProcess proxy = startService(PROXY, ports.proxy(), Map.of(
-                    "PARLEY_DB_URL", database.jdbcUrl("parley_proxy"),
-                    "PARLEY_PROXY_CLIENT_SECRET", PROXY_CLIENT_SECRET));
+            ManagedProcess proxy = startService(PROXY, ports.proxy(), proxyEnv, "/q/health/ready");
             ManagedProcess chat = startService(CHAT, ports.chat(), Map.of(
                     "PARLEY_DB_URL", database.jdbcUrl("parley_chat"),
-                    "PARLEY_WEB_CLIENT_SECRET", WEB_CLIENT_SECRET));
+                    "PARLEY_WEB_CLIENT_SECRET", WEB_CLIENT_SECRET), "/q/health/ready");
             awaitReady(proxy, proxyUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
             awaitReady(chat, chatUrl() + "/q/health/ready", SERVICE_START_TIMEOUT);
             say("all up in " + Duration.between(begin, Instant.now()).toSeconds() + " s");
@@ -175,6 +205,97 @@ public final class LocalPlatform implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Stops one process of the running platform (SIGTERM, then kill after the grace period), for tests of a peer
+     * being down; {@link #restartProcess(String)} starts it again with the same environment.
+     *
+     * @param name a module name such as {@link #USAGE}
+     */
+    public void stopProcess(String name) {
+        ManagedProcess process;
+        synchronized (processes) {
+            process = processes.stream().filter(p -> p.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(name + " is not running"));
+            processes.remove(process);
+        }
+        say("stopping " + name + " on purpose");
+        process.stop(STOP_GRACE);
+    }
+
+    /** Starts a process stopped by {@link #stopProcess(String)} again and returns once it answers ready. */
+    public void restartProcess(String name) {
+        Restart restart = restarts.get(name);
+        if (restart == null) {
+            throw new IllegalStateException("unknown process " + name);
+        }
+        synchronized (processes) {
+            if (processes.stream().anyMatch(p -> p.name().equals(name))) {
+                throw new IllegalStateException(name + " is still running");
+            }
+        }
+        ManagedProcess process = track(ManagedProcess.start(name, restart.command(), restart.env(), restart.workDir(),
+                logFile(name)));
+        awaitReady(process, restart.readyUrl(), SERVICE_START_TIMEOUT);
+    }
+
+    /** The e2e port plan also configures the fault models; {@code make run} does not. */
+    public boolean faultModels() {
+        return ports.equals(PortPlan.e2e());
+    }
+
+    /** Where {@link #DOWN_MODEL} is registered: a loopback port nothing of ours listens on. */
+    private int downEndpointPort() {
+        return ports.simulator() + 9;
+    }
+
+    private static final String SIMULATOR_FAULT_MODELS = """
+            # e2e fault models (LocalPlatform, e2e port plan only)
+            simulator.models.fail-after-sim.output=lorem
+            simulator.models.fail-after-sim.ttft=20ms
+            simulator.models.fail-after-sim.inter-token-latency=10ms
+            simulator.models.fail-after-sim.default-max-tokens=50
+            simulator.models.fail-after-sim.failure=mid-stream-error
+            simulator.models.fail-after-sim.failure-after-tokens=5
+            simulator.models.hang-after-sim.output=lorem
+            simulator.models.hang-after-sim.ttft=20ms
+            simulator.models.hang-after-sim.inter-token-latency=10ms
+            simulator.models.hang-after-sim.default-max-tokens=50
+            simulator.models.hang-after-sim.failure=mid-stream-hang
+            simulator.models.hang-after-sim.failure-after-tokens=5
+            simulator.models.slow-sim.output=lorem
+            simulator.models.slow-sim.ttft=60s
+            simulator.models.slow-sim.inter-token-latency=10ms
+            simulator.models.slow-sim.default-max-tokens=20
+            simulator.models.long-sim.output=lorem
+            simulator.models.long-sim.ttft=20ms
+            simulator.models.long-sim.inter-token-latency=20ms
+            simulator.models.long-sim.default-max-tokens=2000
+            simulator.models.unavailable-sim.output=lorem
+            simulator.models.unavailable-sim.failure=before-first-byte
+            simulator.models.unavailable-sim.failure-status=503
+            """;
+
+    private String registryFaultEndpoints() {
+        return """
+                # e2e fault endpoints (LocalPlatform, e2e port plan only), next to local-simulator
+                parley.registry.static.endpoints.e2e-faults.url=%s
+                parley.registry.static.endpoints.e2e-faults.engine-type=vllm
+                parley.registry.static.endpoints.e2e-faults.models=%s,%s,%s,%s,%s
+                parley.registry.static.endpoints.e2e-down.url=http://127.0.0.1:%d
+                parley.registry.static.endpoints.e2e-down.engine-type=vllm
+                parley.registry.static.endpoints.e2e-down.models=%s
+                """.formatted(simulatorUrl(), FAIL_AFTER_MODEL, HANG_AFTER_MODEL, SLOW_MODEL, LONG_MODEL,
+                UNAVAILABLE_MODEL, downEndpointPort(), DOWN_MODEL);
+    }
+
+    private Path writeConfig(String fileName, String content) throws IOException {
+        Path dir = Files.createDirectories(dataDir.resolve("config"));
+        return Files.writeString(dir.resolve(fileName), content);
+    }
+
+    private record Restart(List<String> command, Map<String, String> env, Path workDir, String readyUrl) {
     }
 
     public PortPlan ports() {
@@ -255,6 +376,9 @@ public final class LocalPlatform implements AutoCloseable {
         wanted.put(USAGE, ports.usage());
         wanted.put(PROXY, ports.proxy());
         wanted.put(CHAT, ports.chat());
+        if (faultModels()) {
+            wanted.put("the unreachable endpoint of " + DOWN_MODEL, downEndpointPort());
+        }
         List<String> busy = new ArrayList<>();
         wanted.forEach((name, port) -> {
             try (ServerSocket socket = new ServerSocket()) {
@@ -316,7 +440,13 @@ public final class LocalPlatform implements AutoCloseable {
         return track(ManagedProcess.start("keycloak", command, env, home, logFile("keycloak")));
     }
 
-    private ManagedProcess startService(String module, int port, Map<String, String> extraEnv) {
+    private ManagedProcess startService(String module, int port, Map<String, String> extraEnv, String readyPath) {
+        return startService(module, module, port, extraEnv, readyPath);
+    }
+
+    /** Starts the jar of {@code module} as process {@code name} and remembers how to restart it. */
+    private ManagedProcess startService(String name, String module, int port, Map<String, String> extraEnv,
+            String readyPath) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
@@ -330,14 +460,15 @@ public final class LocalPlatform implements AutoCloseable {
         env.putAll(extraEnv);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = List.of(java, "-Xms32m", "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar(module).toString());
-        say("starting " + module + " on 127.0.0.1:" + port);
-        Path workDir = dataDir.resolve("work").resolve(module);
+        say("starting " + name + " on 127.0.0.1:" + port);
+        Path workDir = dataDir.resolve("work").resolve(name);
         try {
             Files.createDirectories(workDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return track(ManagedProcess.start(module, command, env, workDir, logFile(module)));
+        restarts.put(name, new Restart(command, Map.copyOf(env), workDir, "http://127.0.0.1:" + port + readyPath));
+        return track(ManagedProcess.start(name, command, env, workDir, logFile(name)));
     }
 
     private ManagedProcess track(ManagedProcess process) {
@@ -350,7 +481,7 @@ public final class LocalPlatform implements AutoCloseable {
             processes.add(process);
         }
         process.onExit(code -> {
-            if (!stopping) {
+            if (!stopping && processes.contains(process)) {
                 say(process.name() + " exited unexpectedly (code " + code + "); see " + process.log());
             }
         });
