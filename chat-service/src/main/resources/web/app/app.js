@@ -649,7 +649,7 @@ function addMetadataRow(k = '', v = '') {
   $('metadata-rows').append(row);
 }
 
-function samePararms(a, b) {
+function sameParams(a, b) {
   const norm = (p) => JSON.stringify({ temperature: p.temperature ?? 0.7, max_tokens: p.max_tokens ?? null,
     top_p: p.top_p ?? null, system_prompt: p.system_prompt ?? null });
   return norm(a || {}) === norm(b || {});
@@ -709,7 +709,7 @@ function readAsDataUrl(file) {
 
 async function ensureSession(params) {
   if (state.session) {
-    if (!samePararms(state.session.params, params)) {
+    if (!sameParams(state.session.params, params)) {
       state.session = { ...state.session, ...(await json('/v1/chat/sessions/' + state.session.id,
         { method: 'PATCH', body: JSON.stringify({ params }) })), messages: state.session.messages };
     }
