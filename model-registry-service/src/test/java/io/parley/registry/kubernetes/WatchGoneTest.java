@@ -107,6 +107,13 @@ class WatchGoneTest {
         return list;
     }
 
+    static <T extends io.fabric8.kubernetes.api.model.HasMetadata> DefaultKubernetesResourceList<T> emptyList() {
+        var list = new DefaultKubernetesResourceList<T>();
+        list.setMetadata(new ListMetaBuilder().withResourceVersion("1").build());
+        list.setItems(List.of());
+        return list;
+    }
+
     static Pod pod(boolean ready) {
         return new PodBuilder().withNewMetadata().withName("z1-default-0").withNamespace(NS)
                 .withResourceVersion(ready ? "2" : "1").endMetadata()
