@@ -115,9 +115,15 @@ final class Ui implements AutoCloseable {
         assertThat(page.locator("#stop")).isHidden();
     }
 
+    /**
+     * Saves what the page shows to {@code e2e/target/screenshots/}, or, with {@code -Dparley.e2e.update-screenshots=true},
+     * to the README's {@code docs/images/} (so a test run leaves the tracked pictures alone unless asked to refresh them).
+     */
     static void screenshot(Page page, String name) {
         Path root = Path.of(System.getProperty("parley.root", "..")).toAbsolutePath().normalize();
-        page.screenshot(new Page.ScreenshotOptions().setPath(root.resolve("docs/images").resolve(name)));
+        Path dir = Boolean.getBoolean("parley.e2e.update-screenshots") ? root.resolve("docs/images")
+                : root.resolve("e2e/target/screenshots");
+        page.screenshot(new Page.ScreenshotOptions().setPath(dir.resolve(name)));
     }
 
     /** A bearer token for a realm user from the real Keycloak (public client parley-cli, password grant). */
