@@ -72,9 +72,9 @@ public class ModelCatalog {
             if (m.name() == null) {
                 continue;
             }
-            all.put(m.name(), m);
+            putPreferringReady(all, m);
             if (m.ready()) {
-                running.put(m.name(), m);
+                putMergingEndpoints(running, m);
             }
         }
         snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
@@ -93,13 +93,13 @@ public class ModelCatalog {
             Map<String, RegistryModel> running = new LinkedHashMap<>();
             for (RegistryModel m : listing.running()) {
                 if (m.name() != null && !m.endpoints().isEmpty()) {
-                    running.put(m.name(), m);
+                    putMergingEndpoints(running, m);
                 }
             }
             Map<String, RegistryModel> all = new LinkedHashMap<>();
             for (RegistryModel m : listing.all()) {
                 if (m.name() != null) {
-                    all.put(m.name(), m);
+                    putPreferringReady(all, m);
                 }
             }
             snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
@@ -114,6 +114,35 @@ public class ModelCatalog {
             }
             registryReachable = false;
         }).replaceWithVoid();
+    }
+
+    /**
+     * Several deployments may serve the same model name (two BundleDeployments of one bundle, or a static endpoint
+     * beside a cluster one): the running view joins their ready endpoints so the balancer and the retry before the
+     * first byte can use all of them. The first entry's descriptive fields (deployment, engine) are kept.
+     */
+    static void putMergingEndpoints(Map<String, RegistryModel> view, RegistryModel m) {
+        RegistryModel known = view.get(m.name());
+        if (known == null) {
+            view.put(m.name(), m);
+            return;
+        }
+        Map<String, RegistryModel.Endpoint> byUrl = new LinkedHashMap<>();
+        known.endpoints().forEach(e -> byUrl.putIfAbsent(e.url(), e));
+        m.endpoints().forEach(e -> byUrl.putIfAbsent(e.url(), e));
+        view.put(m.name(), new RegistryModel(known.name(), known.deployment(), known.namespace(), known.source(),
+                known.engineType(), known.task(), known.state(), known.reason(), List.copyOf(byUrl.values()),
+                known.maxModelLen()));
+    }
+
+    /** In the view of every model, a name served anywhere is Ready; otherwise the first entry's state and reason. */
+    static void putPreferringReady(Map<String, RegistryModel> view, RegistryModel m) {
+        RegistryModel known = view.get(m.name());
+        if (known == null || (!known.ready() && m.ready())) {
+            view.put(m.name(), m);
+        } else if (known.ready() && m.ready()) {
+            putMergingEndpoints(view, m);
+        }
     }
 
     /** Resolves a model name; an unknown name refreshes the view first (at most every few hundred ms). */

@@ -1,0 +1,66 @@
+package io.parley.proxy.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.parley.proxy.client.RegistryModel;
+import io.parley.proxy.client.RegistryModel.Endpoint;
+
+/** One model name served by several deployments resolves to all of their ready endpoints. */
+class ModelCatalogMergeTest {
+
+    static RegistryModel model(String deployment, String state, String... urls) {
+        return new RegistryModel("m", deployment, "ns", "kubernetes", "vllm", "chat", state,
+                state.equals("Ready") ? null : "pod " + deployment + "-default-0 not ready: ContainersNotReady",
+                java.util.Arrays.stream(urls).map(u -> new Endpoint(u, null)).toList(), 8192);
+    }
+
+    /** Just enough configuration for the catalog: the registry section's miss-refresh interval. */
+    static io.parley.proxy.config.ProxyConfig config() {
+        Object registry = java.lang.reflect.Proxy.newProxyInstance(ModelCatalogMergeTest.class.getClassLoader(),
+                new Class<?>[] { io.parley.proxy.config.ProxyConfig.Registry.class },
+                (proxy, method, args) -> java.time.Duration.ofSeconds(1));
+        return (io.parley.proxy.config.ProxyConfig) java.lang.reflect.Proxy.newProxyInstance(
+                ModelCatalogMergeTest.class.getClassLoader(), new Class<?>[] { io.parley.proxy.config.ProxyConfig.class },
+                (proxy, method, args) -> registry);
+    }
+
+    @Test
+    void twoReadyDeploymentsOfOneModelAreBalancedAcrossBothEndpoints() {
+        Map<String, RegistryModel> running = new LinkedHashMap<>();
+        ModelCatalog.putMergingEndpoints(running, model("d1", "Ready", "http://a:8080"));
+        ModelCatalog.putMergingEndpoints(running, model("d2", "Ready", "http://b:8080", "http://a:8080"));
+
+        assertEquals(List.of("http://a:8080", "http://b:8080"),
+                running.get("m").endpoints().stream().map(Endpoint::url).toList());
+        assertEquals("d1", running.get("m").deployment());
+    }
+
+    @Test
+    void aModelIsReadyWhenAnyOfItsDeploymentsIsEvenIfAnotherIsNot() {
+        Map<String, RegistryModel> all = new LinkedHashMap<>();
+        ModelCatalog.putPreferringReady(all, model("d1", "Pending"));
+        ModelCatalog.putPreferringReady(all, model("d2", "Ready", "http://b:8080"));
+        ModelCatalog.putPreferringReady(all, model("d3", "Unhealthy"));
+
+        assertEquals("Ready", all.get("m").state());
+        assertEquals("d2", all.get("m").deployment());
+    }
+
+    @Test
+    void theChangeStreamViewJoinsEndpointsAcrossDeployments() {
+        ModelCatalog catalog = new ModelCatalog(null, config());
+        catalog.applyChange(1, List.of(model("d1", "Ready", "http://a:8080"), model("d2", "Unhealthy"),
+                model("d3", "Ready", "http://c:8080")));
+
+        var resolution = assertInstanceOf(ModelCatalog.Ready.class, catalog.lookup("m"));
+        assertEquals(List.of("http://a:8080", "http://c:8080"),
+                resolution.model().endpoints().stream().map(Endpoint::url).toList());
+    }
+}
