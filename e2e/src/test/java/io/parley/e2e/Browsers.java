@@ -13,10 +13,10 @@ import com.microsoft.playwright.Playwright;
  * Debian's Chromium driven by Playwright for Java. Playwright never downloads a browser here
  * ({@code PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD}); {@code .ci/run} installs {@code chromium}.
  */
-final class Browsers implements AutoCloseable {
+public final class Browsers implements AutoCloseable {
 
     /** Flags for a headless Chromium on a machine without a display, sandbox or outside network. */
-    static final List<String> CHROMIUM_FLAGS = List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    public static final List<String> CHROMIUM_FLAGS = List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run");
 
     private final Playwright playwright;
@@ -27,7 +27,7 @@ final class Browsers implements AutoCloseable {
         this.browser = browser;
     }
 
-    static Browsers chromium() {
+    public static Browsers chromium() {
         Path executable = Path.of(System.getProperty("parley.chromium", "/usr/bin/chromium"));
         if (!Files.isExecutable(executable)) {
             throw new IllegalStateException("no Chromium at " + executable + ": `apt-get install -y chromium` (.ci/run "
@@ -47,7 +47,7 @@ final class Browsers implements AutoCloseable {
         }
     }
 
-    Browser browser() {
+    public Browser browser() {
         return browser;
     }
 

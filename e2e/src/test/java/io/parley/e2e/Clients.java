@@ -7,13 +7,13 @@ import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
 /** Tokens from the real Keycloak and request specs for the platform's services. */
-final class Clients {
+public final class Clients {
 
     private Clients() {
     }
 
     /** An access token for one of the realm's users, through the public client {@code parley-cli} (password grant). */
-    static String token(LocalPlatform platform, String user) {
+    public static String token(LocalPlatform platform, String user) {
         return given()
                 .contentType(ContentType.URLENC)
                 .formParam("grant_type", "password")
@@ -25,11 +25,11 @@ final class Clients {
                 .extract().path("access_token");
     }
 
-    static RequestSpecification chat(LocalPlatform platform, String token) {
+    public static RequestSpecification chat(LocalPlatform platform, String token) {
         return given().baseUri(platform.chatUrl()).auth().oauth2(token).contentType(ContentType.JSON);
     }
 
-    static RequestSpecification usage(LocalPlatform platform, String token) {
+    public static RequestSpecification usage(LocalPlatform platform, String token) {
         return given().baseUri(platform.usageUrl()).auth().oauth2(token).accept(ContentType.JSON);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import io.parley.e2e.Clients;
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
@@ -25,15 +26,7 @@ final class ProxyE2e {
 
     /** An access token for one of the realm's users, through the public client {@code parley-cli} (password grant). */
     static String token(LocalPlatform platform, String user) {
-        return given()
-                .contentType(ContentType.URLENC)
-                .formParam("grant_type", "password")
-                .formParam("client_id", "parley-cli")
-                .formParam("username", user)
-                .formParam("password", user)
-                .when().post(platform.tokenUrl())
-                .then().statusCode(200)
-                .extract().path("access_token");
+        return Clients.token(platform, user);
     }
 
     /** A Parley API key of the token's user, created through {@code POST /v1/keys}. */

@@ -3,20 +3,19 @@ package io.parley.e2e.ui;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static io.restassured.RestAssured.given;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
 
+import io.parley.e2e.Browsers;
+import io.parley.e2e.Clients;
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
@@ -29,31 +28,16 @@ final class Ui implements AutoCloseable {
 
     static final String LLAMA = "llama-3.1-8b-sim";
     static final String ECHO = "echo-sim";
-    private static final List<String> FLAGS = List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run");
-
-    private final Playwright playwright;
+    private final Browsers browsers;
     private final Browser browser;
 
-    private Ui(Playwright playwright, Browser browser) {
-        this.playwright = playwright;
-        this.browser = browser;
+    private Ui(Browsers browsers) {
+        this.browsers = browsers;
+        this.browser = browsers.browser();
     }
 
     static Ui start() {
-        Path executable = Path.of(System.getProperty("parley.chromium", "/usr/bin/chromium"));
-        if (!Files.isExecutable(executable)) {
-            throw new IllegalStateException("no Chromium at " + executable);
-        }
-        Playwright playwright = Playwright.create(new Playwright.CreateOptions()
-                .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        try {
-            return new Ui(playwright, playwright.chromium().launch(new BrowserType.LaunchOptions()
-                    .setExecutablePath(executable).setHeadless(true).setArgs(FLAGS)));
-        } catch (RuntimeException e) {
-            playwright.close();
-            throw e;
-        }
+        return new Ui(Browsers.chromium());
     }
 
     /** A fresh browser (own cookies) at 1280x800, logged in as {@code user} through Keycloak's login page. */
@@ -128,11 +112,7 @@ final class Ui implements AutoCloseable {
 
     /** A bearer token for a realm user from the real Keycloak (public client parley-cli, password grant). */
     static String token(LocalPlatform platform, String user) {
-        return given().contentType(ContentType.URLENC)
-                .formParam("grant_type", "password").formParam("client_id", "parley-cli")
-                .formParam("username", user).formParam("password", user)
-                .when().post(platform.tokenUrl())
-                .then().statusCode(200).extract().path("access_token");
+        return Clients.token(platform, user);
     }
 
     static RequestSpecification chatApi(LocalPlatform platform, String user) {
@@ -141,7 +121,6 @@ final class Ui implements AutoCloseable {
 
     @Override
     public void close() {
-        browser.close();
-        playwright.close();
+        browsers.close();
     }
 }

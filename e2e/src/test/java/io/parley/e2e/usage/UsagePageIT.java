@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,13 +22,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Download;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 
+import io.parley.e2e.Browsers;
+import io.parley.e2e.Clients;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.http.ContentType;
@@ -42,11 +41,9 @@ import io.restassured.http.ContentType;
 class UsagePageIT {
 
     static final String MODEL = "llama-3.1-8b-sim";
-    static final List<String> CHROMIUM_FLAGS = List.of("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run");
 
     static LocalPlatform platform;
-    static Playwright playwright;
+    static Browsers browsers;
     static Browser browser;
     static String aliceSession;
     static String bobSession;
@@ -67,21 +64,15 @@ class UsagePageIT {
                     .queryParam("correlation_id", session).get("/admin/usage")
                     .then().statusCode(200).extract().jsonPath().getList("data").size() == 1);
         }
-        Path chromium = Path.of(System.getProperty("parley.chromium", "/usr/bin/chromium"));
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD",
-                "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(chromium)
-                .setHeadless(true).setArgs(CHROMIUM_FLAGS));
+        browsers = Browsers.chromium();
+        browser = browsers.browser();
         PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
     }
 
     @AfterAll
     static void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
+        if (browsers != null) {
+            browsers.close();
         }
     }
 
@@ -175,10 +166,7 @@ class UsagePageIT {
     }
 
     private static String token(String user) {
-        return given().contentType(ContentType.URLENC)
-                .formParam("grant_type", "password").formParam("client_id", "parley-cli")
-                .formParam("username", user).formParam("password", user)
-                .post(platform.tokenUrl()).then().statusCode(200).extract().path("access_token");
+        return Clients.token(platform, user);
     }
 
     private static io.restassured.specification.RequestSpecification chat(String token) {
