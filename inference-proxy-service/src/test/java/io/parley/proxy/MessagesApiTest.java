@@ -47,7 +47,7 @@ class MessagesApiTest {
 
         assertEquals(200, result.status());
         assertEquals("text/event-stream", result.header("Content-Type"));
-        assertEquals(AnthropicTranslatorTest.fixture("anthropic/messages-stream.sse"), result.body());
+        assertEquals(GoldenFixtures.fixture("anthropic/messages-stream.sse"), result.body());
 
         JsonObject usage = await().atMost(Duration.ofSeconds(10))
                 .until(() -> Outbox.byCorrelationId(dataSource, correlation), r -> r.isPresent()).orElseThrow().event();

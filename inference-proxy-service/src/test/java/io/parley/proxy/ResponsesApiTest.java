@@ -30,7 +30,7 @@ class ResponsesApiTest {
                 Map.of("Authorization", ProxyClient.bearer()));
 
         assertEquals(200, result.status());
-        assertEquals(AnthropicTranslatorTest.fixture("responses/responses-stream.sse"), result.body());
+        assertEquals(GoldenFixtures.fixture("responses/responses-stream.sse"), result.body());
     }
 
     @Test
