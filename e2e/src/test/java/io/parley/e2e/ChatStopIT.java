@@ -2,7 +2,6 @@ package io.parley.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,10 +47,7 @@ class ChatStopIT {
         platform = started;
         alice = Clients.token(platform, "alice");
         admin = Clients.token(platform, "admin");
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> Clients.chat(platform, alice)
-                .get("/v1/models/running")
-                .then().statusCode(200)
-                .body("models.name", hasItem(MODEL)));
+        Clients.awaitRunning(platform, alice, MODEL);
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.parley.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,11 +39,7 @@ class ChatTurnIT {
         alice = Clients.token(platform, "alice");
         bob = Clients.token(platform, "bob");
         admin = Clients.token(platform, "admin");
-        // the registry lists a model as running once its first health probe succeeded
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> Clients.chat(platform, alice)
-                .get("/v1/models/running")
-                .then().statusCode(200)
-                .body("models.name", hasItem(MODEL)));
+        Clients.awaitRunning(platform, alice, MODEL);
     }
 
     @Test

@@ -1,6 +1,10 @@
 package io.parley.e2e;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.hasItem;
+
+import java.time.Duration;
 
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.http.ContentType;
@@ -23,6 +27,14 @@ public final class Clients {
                 .when().post(platform.tokenUrl())
                 .then().statusCode(200)
                 .extract().path("access_token");
+    }
+
+    /** Waits until the registry, seen through chat-service, lists the model as running (its first probe succeeded). */
+    public static void awaitRunning(LocalPlatform platform, String token, String model) {
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(() -> chat(platform, token).get("/v1/models/running")
+                        .then().statusCode(200)
+                        .body("models.name", hasItem(model)));
     }
 
     public static RequestSpecification chat(LocalPlatform platform, String token) {

@@ -1,15 +1,12 @@
 package io.parley.e2e;
 
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +34,7 @@ class ViewCodeIT {
     static void logIn(LocalPlatform started) {
         platform = started;
         alice = Clients.token(platform, "alice");
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> Clients.chat(platform, alice)
-                .get("/v1/models/running")
-                .then().statusCode(200)
-                .body("models.name", hasItem(ChatTurnIT.MODEL)));
+        Clients.awaitRunning(platform, alice, ChatTurnIT.MODEL);
     }
 
     @Test
