@@ -22,6 +22,7 @@ import io.parley.proxy.security.ApiKeyIdentityProvider;
 import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.service.PromptTokenEstimate;
+import io.parley.proxy.service.RequestOverrides;
 import io.parley.proxy.stream.CallContext;
 import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
@@ -118,17 +119,28 @@ public class OpenAiRoutes {
         String userId = identity.getPrincipal().getName();
         String apiKeyId = identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID);
 
+        RequestOverrides overrides = null;
+        String overridesHeader = rc.request().getHeader(RequestOverrides.HEADER);
+        if (overridesHeader != null) {
+            try {
+                overrides = overrides(rc, overridesHeader);
+            } catch (ApiError e) {
+                send(rc, e);
+                return;
+            }
+        }
+        RequestOverrides callOverrides = overrides;
         Buffer body = rc.body().buffer();
         Context context = vertx.getOrCreateContext();
         if (body != null && body.length() > INLINE_PARSE_LIMIT) {
             // large (multimodal) bodies are parsed, audited and re-encoded on a worker thread
-            vertx.executeBlocking(() -> prepare(body, kind), false).onComplete(ar -> context.runOnContext(
+            vertx.executeBlocking(() -> prepare(body, kind, callOverrides), false).onComplete(ar -> context.runOnContext(
                     v -> route(rc, kind, ar.succeeded() ? ar.result() : failed(ar.cause()), correlationId, requestId,
                             userId, apiKeyId, startNanos, startedAt, context)));
         } else {
             Prepared prepared;
             try {
-                prepared = prepare(body, kind);
+                prepared = prepare(body, kind, callOverrides);
             } catch (Exception e) {
                 prepared = failed(e);
             }
@@ -147,7 +159,16 @@ public class OpenAiRoutes {
         return new Prepared(error, null, false, false, Map.of(), null, List.of(), 0);
     }
 
-    private Prepared prepare(Buffer body, EndpointKind kind) throws Exception {
+    /** Parses {@code X-Parley-Overrides} and names the keys in {@code X-Parley-Overrides-Applied}. */
+    private static RequestOverrides overrides(RoutingContext rc, String header) {
+        RequestOverrides overrides = RequestOverrides.parse(header);
+        if (!overrides.isEmpty()) {
+            rc.response().putHeader(RequestOverrides.APPLIED_HEADER, overrides.appliedKeys());
+        }
+        return overrides;
+    }
+
+    private Prepared prepare(Buffer body, EndpointKind kind, RequestOverrides overrides) throws Exception {
         JsonNode parsed;
         try {
             parsed = body == null || body.length() == 0 ? null : mapper.readTree(body.getBytes());
@@ -180,6 +201,9 @@ public class OpenAiRoutes {
             streamOptions.put("include_usage", true);
         } else {
             request.remove("stream_options");
+        }
+        if (overrides != null) {
+            overrides.applyTo(request);
         }
         return new Prepared(null, modelNode.asText(), stream, wantsUsage, metadata,
                 Buffer.buffer(mapper.writeValueAsBytes(request)), attachments, PromptTokenEstimate.of(request));
