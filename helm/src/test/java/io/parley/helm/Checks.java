@@ -7,10 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -20,6 +25,10 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 
 /**
@@ -206,5 +215,60 @@ final class Checks {
             env.put(var.getName(), value);
         }
         return env;
+    }
+
+    /**
+     * Every destination the NetworkPolicies selecting a component's pods let it connect to, as "peer port" strings.
+     * Peers: {@code any}, {@code pod:<component of this release>}, {@code ns:<namespace or *>/<pod labels>},
+     * {@code ip:<cidr>}; ports: {@code <port>/<protocol>} or {@code all}. Empty: no egress at all. Fails when no
+     * policy restricts the pods' egress.
+     */
+    static Set<String> egressOf(List<NetworkPolicy> policies, String component) {
+        List<NetworkPolicy> selecting = policies.stream()
+                .filter(policy -> policy.getSpec().getPolicyTypes().contains("Egress"))
+                .filter(policy -> component.equals(
+                        policy.getSpec().getPodSelector().getMatchLabels().get("app.kubernetes.io/component")))
+                .toList();
+        assertThat(selecting).as("NetworkPolicies restricting the egress of %s", component).isNotEmpty();
+        Set<String> allowed = new TreeSet<>();
+        for (NetworkPolicy policy : selecting) {
+            for (NetworkPolicyEgressRule rule : policy.getSpec().getEgress()) {
+                List<String> peers = rule.getTo() == null || rule.getTo().isEmpty() ? List.of("any")
+                        : rule.getTo().stream().map(Checks::peer).toList();
+                List<String> ports = rule.getPorts() == null || rule.getPorts().isEmpty() ? List.of("all")
+                        : rule.getPorts().stream().map(Checks::port).toList();
+                peers.forEach(peer -> ports.forEach(port -> allowed.add(peer + " " + port)));
+            }
+        }
+        return allowed;
+    }
+
+    private static String peer(NetworkPolicyPeer peer) {
+        if (peer.getIpBlock() != null) {
+            assertThat(peer.getPodSelector()).isNull();
+            assertThat(peer.getNamespaceSelector()).isNull();
+            return "ip:" + peer.getIpBlock().getCidr();
+        }
+        Map<String, String> pods = labels(peer.getPodSelector());
+        if (peer.getNamespaceSelector() == null) {
+            assertThat(pods).as("a pod of this release").containsEntry("app.kubernetes.io/instance", "parley")
+                    .containsEntry("app.kubernetes.io/name", "parley").hasSize(3);
+            return "pod:" + pods.get("app.kubernetes.io/component");
+        }
+        Map<String, String> namespace = labels(peer.getNamespaceSelector());
+        assertThat(namespace.keySet()).as("namespaces by name only").isSubsetOf("kubernetes.io/metadata.name");
+        return "ns:" + namespace.getOrDefault("kubernetes.io/metadata.name", "*") + "/"
+                + pods.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+    }
+
+    private static Map<String, String> labels(LabelSelector selector) {
+        assertThat(selector).as("a label selector").isNotNull();
+        assertThat(selector.getMatchExpressions()).as("match labels only").isNullOrEmpty();
+        return new TreeMap<>(selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels());
+    }
+
+    private static String port(NetworkPolicyPort port) {
+        assertThat(port.getEndPort()).isNull();
+        return port.getPort().getIntVal() + "/" + port.getProtocol();
     }
 }

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /**
  * Produces k8s/ (the platform as plain YAML for {@code kubectl apply -k}) from the chart, so that the two never
  * disagree: k8s/base/ is the chart rendered with k8s/chart-values/base.yaml, k8s/overlays/demo/ adds what demo mode
- * adds (k8s/chart-values/demo.yaml) and patches the ConfigMap settings demo mode changes. Helm-only bits are removed:
+ * adds (k8s/chart-values/demo.yaml) and patches the ConfigMap settings and the NetworkPolicy egress rules demo mode
+ * changes (the in-chart PostgreSQL and the simulator as destinations). Helm-only bits are removed:
  * the helm test pod, hook and checksum annotations, the helm.sh/chart label; managed-by becomes kustomize.
  */
 final class K8sManifests {
@@ -52,15 +53,18 @@ final class K8sManifests {
         base.forEach(doc -> baseById.put(doc.id(), doc.doc()));
         List<Sourced> added = new ArrayList<>();
         Map<String, Object> configPatch = null;
+        List<Map<String, Object>> policyPatches = new ArrayList<>();
         for (Sourced doc : demo) {
             Map<String, Object> same = baseById.get(doc.id());
             if (same == null) {
                 added.add(doc);
             } else if (doc.id().equals("ConfigMap/" + CONFIG)) {
                 configPatch = configPatch(same, doc.doc());
+            } else if (doc.doc().get("kind").equals("NetworkPolicy") && !same.equals(doc.doc())) {
+                policyPatches.add(specPatch(same, doc.doc()));
             } else if (!same.equals(doc.doc())) {
                 throw new IllegalStateException(doc.id() + " differs between base and demo: only " + CONFIG
-                        + " may (an overlay patch is generated for it alone)");
+                        + " and NetworkPolicies may (an overlay patch is generated for them alone)");
             }
         }
         Map<String, List<Map<String, Object>>> demoFiles = byFile(added);
@@ -71,9 +75,17 @@ final class K8sManifests {
         Map<String, Object> demoKustomization = new LinkedHashMap<>();
         demoKustomization.put("namespace", Chart.NAMESPACE);
         demoKustomization.put("resources", resources);
+        List<Map<String, Object>> patches = new ArrayList<>();
         if (configPatch != null) {
             files.put("overlays/demo/config-patch.yaml", yaml(List.of(configPatch)));
-            demoKustomization.put("patches", List.of(Map.of("path", "config-patch.yaml")));
+            patches.add(Map.of("path", "config-patch.yaml"));
+        }
+        if (!policyPatches.isEmpty()) {
+            files.put("overlays/demo/networkpolicy-patch.yaml", yaml(policyPatches));
+            patches.add(Map.of("path", "networkpolicy-patch.yaml"));
+        }
+        if (!patches.isEmpty()) {
+            demoKustomization.put("patches", patches);
         }
         files.put("overlays/demo/kustomization.yaml", HEADER + Manifests.write(kustomization(demoKustomization)));
         return files;
@@ -160,6 +172,31 @@ final class K8sManifests {
         patch.put("kind", "ConfigMap");
         patch.put("metadata", Map.of("name", CONFIG));
         patch.put("data", changed);
+        return patch;
+    }
+
+    /**
+     * A strategic-merge patch turning a base NetworkPolicy into the demo's: the spec fields that differ, whole (lists
+     * of a NetworkPolicy spec have no merge key, so kustomize replaces them, as the emulation does).
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> specPatch(Map<String, Object> base, Map<String, Object> demo) {
+        Map<String, Object> baseSpec = (Map<String, Object>) base.get("spec");
+        Map<String, Object> changed = new LinkedHashMap<>();
+        ((Map<String, Object>) demo.get("spec")).forEach((key, value) -> {
+            if (!Objects.equals(baseSpec.get(key), value)) {
+                changed.put(key, value);
+            }
+        });
+        if (!demo.get("spec").equals(Chart.deepMerge(baseSpec, changed))) {
+            throw new IllegalStateException(base.get("kind") + "/" + metadata(base).get("name")
+                    + ": the demo spec drops a field of the base, which a merge patch cannot express");
+        }
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("apiVersion", demo.get("apiVersion"));
+        patch.put("kind", demo.get("kind"));
+        patch.put("metadata", Map.of("name", metadata(demo).get("name")));
+        patch.put("spec", changed);
         return patch;
     }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -138,6 +139,14 @@ class K8sManifestsTest {
                 .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://parley-postgresql:5432/parley_proxy");
         assertThat(Checks.resolvedEnv(ChartBehaviourTest.pod(base, "proxy"), base))
                 .containsEntry("PARLEY_DB_URL", "jdbc:postgresql://postgresql.example.com:5432/parley_proxy");
+    }
+
+    @Test
+    void builtManifestsLimitEgressExactlyLikeTheChart() {
+        ChartEgressTest.assertEgress(ChartBehaviourTest.ofType(built("base"), NetworkPolicy.class),
+                ChartEgressTest.portOnlyEgress(443));
+        ChartEgressTest.assertEgress(ChartBehaviourTest.ofType(built("overlays/demo"), NetworkPolicy.class),
+                ChartEgressTest.demoEgress(443));
     }
 
     @Test
