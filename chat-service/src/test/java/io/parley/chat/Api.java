@@ -37,6 +37,28 @@ final class Api {
         return SseEvents.parse(body);
     }
 
+    /** A turn with a full JSON body (envelope, attachments), streamed to its end. */
+    static List<SseEvents.Event> turnJson(String token, String sessionId, String json) {
+        String body = as(token).accept("text/event-stream").body(json)
+                .post("/v1/chat/sessions/" + sessionId + "/turns")
+                .then().statusCode(200).contentType(containsEventStream()).extract().asString();
+        return SseEvents.parse(body);
+    }
+
+    /** The proxy requests made for one session (by {@code metadata.session_id}), oldest first. */
+    static List<JsonPath> proxyRequestsFor(String sessionId) {
+        return proxyRequests().stream().map(r -> JsonPath.from(new io.vertx.core.json.JsonObject(r).encode()))
+                .filter(r -> sessionId.equals(r.getString("body.metadata.session_id"))).toList();
+    }
+
+    static JsonPath lastProxyRequestFor(String sessionId) {
+        List<JsonPath> all = proxyRequestsFor(sessionId);
+        if (all.isEmpty()) {
+            throw new AssertionError("no proxy request for session " + sessionId);
+        }
+        return all.get(all.size() - 1);
+    }
+
     static org.hamcrest.Matcher<String> containsEventStream() {
         return org.hamcrest.Matchers.startsWith("text/event-stream");
     }

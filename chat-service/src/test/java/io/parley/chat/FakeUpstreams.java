@@ -34,7 +34,11 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code slow-model}: twenty deltas 40 ms apart, then usage and {@code [DONE]};</li>
  * <li>{@code down-model}: 503 before the first byte.</li>
  * </ul>
- * Tests read {@code GET /_fake/requests} (every proxy request: headers and body) and {@code GET /_fake/cancels}.
+ * The same models answer on {@code /v1/responses} (Responses events, usage in {@code response.completed}) and
+ * {@code /v1/messages} (Anthropic events, usage in {@code message_delta}), with the proxy's server metrics as extra
+ * usage fields on every endpoint.
+ * Tests read {@code GET /_fake/requests} (every proxy request: path, headers and body; a string longer than 64 KiB
+ * is recorded as {@code sha256:<hex>:<length>}) and {@code GET /_fake/cancels}.
  */
 public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
 
@@ -131,6 +135,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                     .put("supports_streaming", true).put("supports_system_prompt", true));
         } else if (path.equals("/v1/chat/completions")) {
             completions(req);
+        } else if (path.equals("/v1/responses") || path.equals("/v1/messages")) {
+            translated(req, path.equals("/v1/messages"));
         } else {
             json(res, 404, error("no route " + path, "not_found"));
         }
@@ -145,12 +151,196 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
         return true;
     }
 
+    /** Reads bodies with attachments of any size (Jackson's default refuses strings over 20 million chars). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper LENIENT = new com.fasterxml.jackson.databind.ObjectMapper();
+    static {
+        LENIENT.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxStringLength(Integer.MAX_VALUE).build());
+    }
+
+    @SuppressWarnings("unchecked")
+    private JsonObject record(HttpServerRequest req, io.vertx.core.buffer.Buffer buf) {
+        JsonObject body;
+        try {
+            body = new JsonObject(LENIENT.readValue(buf.getBytes(), Map.class));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        JsonObject headers = new JsonObject();
+        req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+        requests.add(new JsonObject().put("path", req.path()).put("headers", headers)
+                .put("body", (JsonObject) digestLongStrings(body.copy())));
+        return body;
+    }
+
+    /** Keeps the recorded requests small: long strings (attachment data) become their SHA-256 and length. */
+    static Object digestLongStrings(Object value) {
+        if (value instanceof JsonObject o) {
+            o.fieldNames().forEach(k -> o.put(k, digestLongStrings(o.getValue(k))));
+            return o;
+        }
+        if (value instanceof JsonArray a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, digestLongStrings(a.getValue(i)));
+            }
+            return a;
+        }
+        if (value instanceof String s && s.length() > 65536) {
+            return "sha256:" + sha256(s) + ":" + s.length();
+        }
+        return value;
+    }
+
+    public static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code /v1/responses} and {@code /v1/messages}: the same models as chat completions, in those APIs' events. */
+    private void translated(HttpServerRequest req, boolean anthropic) {
+        req.body().onSuccess(buf -> {
+            JsonObject body = record(req, buf);
+            HttpServerResponse res = req.response();
+            if (!authorized(req)) {
+                return;
+            }
+            String model = body.getString("model");
+            if ("down-model".equals(model)) {
+                if (anthropic) {
+                    json(res, 503, new JsonObject().put("type", "error").put("error", new JsonObject()
+                            .put("type", "overloaded_error").put("message", "model 'down-model' is not ready")));
+                } else {
+                    json(res, 503, error("model 'down-model' is not ready", "model_not_ready"));
+                }
+                return;
+            }
+            res.setChunked(true).putHeader("Content-Type", "text/event-stream")
+                    .putHeader("X-Correlation-Id", req.getHeader("X-Correlation-Id"));
+            Events ev = anthropic ? new AnthropicEvents(res) : new ResponsesEvents(res);
+            ev.start();
+            switch (model) {
+                case "fail-model" -> stepEvents(res, ev, List.of("partial", " answer"), 0, 5, () -> {
+                    ev.fail("upstream pod failed mid-stream");
+                    res.end();
+                });
+                case "hang-model" -> {
+                    res.closeHandler(v -> cancels.incrementAndGet());
+                    stepEvents(res, ev, List.of("thinking", " hard"), 0, 5, () -> {
+                    });
+                }
+                case "slow-model" -> stepEvents(res, ev, java.util.stream.IntStream.range(0, 20)
+                        .mapToObj(i -> "w" + i + " ").toList(), 0, 40, () -> ev.finish(20));
+                default -> stepEvents(res, ev, SIM_DELTAS, 0, 5, () -> ev.finish(SIM_DELTAS.size()));
+            }
+        });
+    }
+
+    private void stepEvents(HttpServerResponse res, Events ev, List<String> deltas, int i, long gapMs, Runnable then) {
+        if (res.closed() || res.ended()) {
+            return;
+        }
+        if (i == deltas.size()) {
+            then.run();
+            return;
+        }
+        ev.delta(deltas.get(i));
+        vertx.setTimer(gapMs, t -> stepEvents(res, ev, deltas, i + 1, gapMs, then));
+    }
+
+    /** The server metrics the proxy adds to every endpoint's usage. */
+    static JsonObject serverMetrics(JsonObject usage) {
+        return usage.put("time_to_first_token", 0.0815).put("total_latency", 0.9302)
+                .put("completion_tokens_after_first_per_sec", 47.1);
+    }
+
+    private interface Events {
+        void start();
+
+        void delta(String text);
+
+        void finish(int tokens);
+
+        void fail(String message);
+    }
+
+    private static void event(HttpServerResponse res, String name, JsonObject data) {
+        res.write("event: " + name + "\ndata: " + data.encode() + "\n\n");
+    }
+
+    private record ResponsesEvents(HttpServerResponse res) implements Events {
+        @Override
+        public void start() {
+            JsonObject response = new JsonObject().put("id", "resp_1").put("object", "response")
+                    .put("status", "in_progress").put("output", new JsonArray());
+            event(res, "response.created", new JsonObject().put("type", "response.created").put("response", response));
+            event(res, "response.output_item.added", new JsonObject().put("type", "response.output_item.added")
+                    .put("output_index", 0));
+        }
+
+        @Override
+        public void delta(String text) {
+            event(res, "response.output_text.delta", new JsonObject().put("type", "response.output_text.delta")
+                    .put("item_id", "msg_1").put("output_index", 0).put("content_index", 0).put("delta", text));
+        }
+
+        @Override
+        public void finish(int tokens) {
+            JsonObject usage = serverMetrics(new JsonObject().put("input_tokens", 12).put("output_tokens", tokens)
+                    .put("total_tokens", 12 + tokens));
+            event(res, "response.output_text.done", new JsonObject().put("type", "response.output_text.done"));
+            event(res, "response.completed", new JsonObject().put("type", "response.completed").put("response",
+                    new JsonObject().put("id", "resp_1").put("status", "completed").put("usage", usage)));
+            res.end();
+        }
+
+        @Override
+        public void fail(String message) {
+            event(res, "error", new JsonObject().put("type", "error").put("code", "upstream_error")
+                    .put("message", message).putNull("param"));
+        }
+    }
+
+    private record AnthropicEvents(HttpServerResponse res) implements Events {
+        @Override
+        public void start() {
+            event(res, "message_start", new JsonObject().put("type", "message_start").put("message", new JsonObject()
+                    .put("id", "msg_1").put("type", "message").put("role", "assistant")
+                    .put("usage", new JsonObject().put("input_tokens", 0).put("output_tokens", 0))));
+            event(res, "content_block_start", new JsonObject().put("type", "content_block_start").put("index", 0)
+                    .put("content_block", new JsonObject().put("type", "text").put("text", "")));
+            event(res, "ping", new JsonObject().put("type", "ping"));
+        }
+
+        @Override
+        public void delta(String text) {
+            event(res, "content_block_delta", new JsonObject().put("type", "content_block_delta").put("index", 0)
+                    .put("delta", new JsonObject().put("type", "text_delta").put("text", text)));
+        }
+
+        @Override
+        public void finish(int tokens) {
+            event(res, "content_block_stop", new JsonObject().put("type", "content_block_stop").put("index", 0));
+            event(res, "message_delta", new JsonObject().put("type", "message_delta")
+                    .put("delta", new JsonObject().put("stop_reason", "end_turn"))
+                    .put("usage", serverMetrics(new JsonObject().put("input_tokens", 12).put("output_tokens", tokens))));
+            event(res, "message_stop", new JsonObject().put("type", "message_stop"));
+            res.end();
+        }
+
+        @Override
+        public void fail(String message) {
+            event(res, "error", new JsonObject().put("type", "error").put("error", new JsonObject()
+                    .put("type", "api_error").put("message", message)));
+        }
+    }
+
     private void completions(HttpServerRequest req) {
         req.body().onSuccess(buf -> {
-            JsonObject body = buf.toJsonObject();
-            JsonObject headers = new JsonObject();
-            req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
-            requests.add(new JsonObject().put("headers", headers).put("body", body));
+            JsonObject body = record(req, buf);
             HttpServerResponse res = req.response();
             if (!authorized(req)) {
                 return;

@@ -3,7 +3,7 @@ package io.parley.chat.client;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Receives one streamed chat completion from the inference proxy. Exactly one of {@link #onComplete()} and
+ * Receives one streamed turn from the inference proxy (whatever its endpoint). Exactly one of {@link #onComplete()} and
  * {@link #onError(String, String)} ends the stream (none after a cancel).
  */
 public interface ProxyStreamListener {

@@ -2,6 +2,7 @@ package io.parley.chat.config;
 
 import java.time.Duration;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -17,6 +18,28 @@ public interface ChatConfig {
 
     /** Turn lifecycle. */
     Turns turns();
+
+    /** Chat turns' inputs. */
+    Chat chat();
+
+    interface Chat {
+        /** Files sent with a turn. */
+        Attachments attachments();
+    }
+
+    interface Attachments {
+        /**
+         * The most bytes (decoded, all attachments of one turn together) a turn may carry; more answers 413. A body
+         * whose {@code Content-Length} cannot fit under it (base64 of this plus {@link #bodySlack()}) is refused
+         * before it is read. {@code quarkus.http.limits.max-body-size} must leave room for the base64 of it.
+         */
+        @WithDefault("100M")
+        MemorySize maxBytes();
+
+        /** Room for the JSON around the attachments' base64 (the text, the envelope, the names) in a turn body. */
+        @WithDefault("4M")
+        MemorySize bodySlack();
+    }
 
     interface Proxy {
         /** Base URL of inference-proxy-service ({@code PARLEY_PROXY_URL}). */

@@ -32,7 +32,9 @@ public class ChatRepository {
     private static final String SESSION_COLUMNS = "id, user_id, title, model_name, engine_type, constraints_json, "
             + "params_json, created_at, updated_at";
     private static final String MESSAGE_COLUMNS = "id, session_id, role, content, status, error, metrics_json, "
-            + "usage_json, parent_id, idempotency_key, created_at";
+            + "usage_json, parent_id, idempotency_key, created_at, envelope_json";
+    private static final String ATTACHMENT_META = "a.id, a.message_id, a.name, a.mime_type, a.size_bytes, a.sha256, "
+            + "a.created_at";
 
     private final DataSource dataSource;
     private final ObjectMapper mapper;
@@ -80,10 +82,60 @@ public class ChatRepository {
 
     // ---- messages ----
 
+    private static final String INSERT_MESSAGE = "INSERT INTO chat_messages (" + MESSAGE_COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?::jsonb)";
+    private static final String INSERT_ATTACHMENT = "INSERT INTO chat_attachments (id, message_id, name, mime_type, "
+            + "size_bytes, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
     public void insertMessage(MessageRow m) {
-        update("INSERT INTO chat_messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)",
-                m.id(), m.sessionId(), m.role(), m.content(), m.status(), m.error(), json(m.metrics()), json(m.usage()),
-                m.parentId(), m.idempotencyKey(), ts(m.createdAt()));
+        update(INSERT_MESSAGE, messageArgs(m));
+    }
+
+    private Object[] messageArgs(MessageRow m) {
+        return new Object[] { m.id(), m.sessionId(), m.role(), m.content(), m.status(), m.error(), json(m.metrics()),
+                json(m.usage()), m.parentId(), m.idempotencyKey(), ts(m.createdAt()), json(m.envelope()) };
+    }
+
+    /**
+     * Stores a user message, its attachments and the session's new title and time in one transaction: either all of
+     * it is committed or none (a failure half-way leaves no message without its files).
+     */
+    public void insertUserMessage(MessageRow m, List<AttachmentRow> attachments, SessionRow session) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement(INSERT_MESSAGE)) {
+                    bind(ps, messageArgs(m));
+                    ps.executeUpdate();
+                }
+                if (!attachments.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(INSERT_ATTACHMENT)) {
+                        for (AttachmentRow a : attachments) {
+                            bind(ps, a.id(), m.id(), a.name(), a.mimeType(), a.sizeBytes(), a.sha256(), a.data(),
+                                    ts(a.createdAt()));
+                            ps.executeUpdate();
+                        }
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE chat_sessions SET title = ?, updated_at = ? "
+                        + "WHERE id = ? AND user_id = ?")) {
+                    bind(ps, session.title(), ts(session.updatedAt()), session.id(), session.userId());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                throw new IllegalStateException("duplicate: " + e.getMessage(), e);
+            }
+            throw new IllegalStateException("database update failed: " + e.getMessage(), e);
+        }
     }
 
     /** Completes (or fails, or stops) a message: its final content, status, error, metrics and usage. */
@@ -138,6 +190,46 @@ public class ChatRepository {
                 + "AND created_at < ?", reason, ts(Instant.now().minus(olderThan)));
     }
 
+    // ---- attachments ----
+
+    /** Metadata (never the bytes) of every attachment of a session, in message then upload order. */
+    public List<AttachmentRow> listAttachmentMeta(UUID sessionId) {
+        return query("SELECT " + ATTACHMENT_META + " FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id "
+                + "WHERE m.session_id = ? ORDER BY m.seq, a.seq", this::attachmentMeta, sessionId);
+    }
+
+    /** The attachments of the given messages with their bytes (to send them with the history). */
+    public List<AttachmentRow> listAttachmentsWithData(List<UUID> messageIds) {
+        if (messageIds.isEmpty()) {
+            return List.of();
+        }
+        return query("SELECT " + ATTACHMENT_META + ", a.data FROM chat_attachments a WHERE a.message_id = ANY (?) "
+                + "ORDER BY a.seq", rs -> {
+                    AttachmentRow meta = attachmentMeta(rs);
+                    return meta.withData(rs.getBytes(8));
+                }, (Object) messageIds.toArray(UUID[]::new));
+    }
+
+    /** One attachment with its bytes, only if it belongs to a session of {@code userId}. */
+    public Optional<AttachmentRow> findAttachment(UUID sessionId, UUID attachmentId, String userId) {
+        return query("SELECT " + ATTACHMENT_META + ", a.data FROM chat_attachments a "
+                + "JOIN chat_messages m ON m.id = a.message_id JOIN chat_sessions s ON s.id = m.session_id "
+                + "WHERE a.id = ? AND m.session_id = ? AND s.user_id = ?", rs -> attachmentMeta(rs).withData(rs.getBytes(8)),
+                attachmentId, sessionId, userId).stream().findFirst();
+    }
+
+    /** Copies a message's attachments to another message (fork). */
+    public void copyAttachments(UUID fromMessageId, UUID toMessageId) {
+        update("INSERT INTO chat_attachments (id, message_id, name, mime_type, size_bytes, sha256, data, created_at) "
+                + "SELECT gen_random_uuid(), ?, name, mime_type, size_bytes, sha256, data, created_at "
+                + "FROM chat_attachments WHERE message_id = ? ORDER BY seq", toMessageId, fromMessageId);
+    }
+
+    private AttachmentRow attachmentMeta(ResultSet rs) throws SQLException {
+        return new AttachmentRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                rs.getString(4), rs.getLong(5), rs.getString(6), null, instant(rs, 7));
+    }
+
     // ---- plumbing ----
 
     private SessionRow session(ResultSet rs) throws SQLException {
@@ -149,7 +241,7 @@ public class ChatRepository {
     private MessageRow message(ResultSet rs) throws SQLException {
         return new MessageRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                 rs.getString(4), rs.getString(5), rs.getString(6), node(rs.getString(7)), node(rs.getString(8)),
-                rs.getObject(9, UUID.class), rs.getString(10), instant(rs, 11));
+                rs.getObject(9, UUID.class), rs.getString(10), instant(rs, 11), node(rs.getString(12)));
     }
 
     @FunctionalInterface
@@ -185,6 +277,10 @@ public class ChatRepository {
         for (int i = 0; i < args.length; i++) {
             if (args[i] == null) {
                 ps.setNull(i + 1, Types.NULL);
+            } else if (args[i] instanceof UUID[] ids) {
+                ps.setArray(i + 1, ps.getConnection().createArrayOf("uuid", ids));
+            } else if (args[i] instanceof byte[] bytes) {
+                ps.setBytes(i + 1, bytes);
             } else {
                 ps.setObject(i + 1, args[i]);
             }

@@ -5,9 +5,12 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** One row of {@code chat_messages}. */
+/**
+ * One row of {@code chat_messages}. {@code envelope} (user messages only, null when all defaults) holds the turn's
+ * {@code endpoint_mode}, {@code correlation_id}, {@code metadata} and {@code overrides}.
+ */
 public record MessageRow(UUID id, UUID sessionId, String role, String content, String status, String error,
-        JsonNode metrics, JsonNode usage, UUID parentId, String idempotencyKey, Instant createdAt) {
+        JsonNode metrics, JsonNode usage, UUID parentId, String idempotencyKey, Instant createdAt, JsonNode envelope) {
 
     public static final String USER = "user";
     public static final String ASSISTANT = "assistant";

@@ -1,5 +1,7 @@
 package io.parley.chat.rest;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,6 +23,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.security.CallerResolver;
 import io.parley.chat.service.AddMessageRequest;
 import io.parley.chat.service.CodeSnippetService;
@@ -100,6 +103,33 @@ public class SessionResource {
     @Path("/{id}/fork")
     public RestResponse<SessionView> fork(@RestPath UUID id, ForkRequest request) {
         return RestResponse.status(RestResponse.Status.CREATED, sessions.fork(callers.caller(), id, request));
+    }
+
+    /**
+     * The bytes of an attachment with their content type, as a download ({@code Content-Disposition: attachment});
+     * another user's answers 404.
+     */
+    @GET
+    @Path("/{id}/attachments/{attachmentId}")
+    @Produces(MediaType.WILDCARD)
+    public Response attachment(@RestPath UUID id, @RestPath UUID attachmentId) {
+        AttachmentRow a = sessions.attachment(callers.caller(), id, attachmentId);
+        return Response.ok(a.data(), a.mimeType())
+                .header("Content-Disposition", contentDisposition(a.name()))
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", "sandbox")
+                .header("Cache-Control", "private, no-store")
+                .build();
+    }
+
+    /** {@code attachment; filename="ascii"; filename*=UTF-8''percent-encoded} (RFC 6266), never a header injection. */
+    static String contentDisposition(String name) {
+        StringBuilder ascii = new StringBuilder();
+        for (char c : name.toCharArray()) {
+            ascii.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : '_');
+        }
+        String encoded = URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
     }
 
     /** View code: a snippet replaying the session's request ({@code lang=python|curl|javascript}). */

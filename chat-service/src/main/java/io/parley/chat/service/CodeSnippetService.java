@@ -1,26 +1,37 @@
 package io.parley.chat.service;
 
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.parley.chat.client.EndpointMode;
+import io.parley.chat.client.ProxyRequest;
 import io.parley.chat.config.ChatConfig;
+import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.ChatRepository;
 import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
 
 /**
- * View code: Python (openai package), cURL and JavaScript (openai package) snippets that replay the session's request
- * exactly as the playground sends it (same builder): the proxy's base URL, model, messages of the current branch up
- * to its last user message (a placeholder user message when there is none yet), parameters, metadata and the
- * session's correlation id. The key is always a placeholder read from {@code PARLEY_API_KEY}; no token or secret is
- * ever written into a snippet.
+ * View code: Python, cURL and JavaScript snippets that replay the session's request exactly as the playground sends
+ * it (same builder): the proxy's base URL and the endpoint of the envelope's mode, model, messages of the current
+ * branch up to its last user message (a placeholder user message when there is none yet), parameters, metadata, the
+ * correlation id and the {@code X-Parley-Overrides} header. Python uses the openai package
+ * ({@code chat.completions.create}, {@code responses.create}) or the anthropic package (Messages); JavaScript the
+ * openai package, or {@code fetch} for Messages. Attachments appear as placeholder data ({@code <base64 of name>}),
+ * never their bytes. The key is always a placeholder read from {@code PARLEY_API_KEY}; no token or secret is ever
+ * written into a snippet.
  */
 @ApplicationScoped
 public class CodeSnippetService {
@@ -49,18 +60,27 @@ public class CodeSnippetService {
             throw ApiException.badRequest("lang", "lang must be one of python, curl, javascript");
         }
         SessionRow session = sessions.require(caller, sessionId);
-        ObjectNode body = request(session, caller.user());
+        ProxyRequest request = request(session, caller.user());
         String base = stripSlash(config.proxy().publicUrl());
-        String correlationId = session.id().toString();
         return switch (l) {
-            case "python" -> python(base, body, correlationId);
-            case "curl" -> curl(base, body, correlationId);
-            default -> javascript(base, body, correlationId);
+            case "python" -> switch (request.mode()) {
+                case RESPONSES -> pythonResponses(base, request);
+                case MESSAGES -> pythonMessages(base, request);
+                default -> python(base, request);
+            };
+            case "curl" -> curl(base, request);
+            default -> switch (request.mode()) {
+                case MESSAGES -> javascriptFetch(base, request);
+                default -> javascript(base, request);
+            };
         };
     }
 
-    /** The request the playground sends for the session's current branch. */
-    ObjectNode request(SessionRow session, String user) {
+    /**
+     * The request the playground sends for the session's current branch, with the envelope of its last user message
+     * and placeholders instead of attachment bytes.
+     */
+    ProxyRequest request(SessionRow session, String user) {
         List<MessageRow> all = repository.listMessages(session.id());
         List<MessageRow> branch = all.isEmpty() ? List.of()
                 : CompletionRequestBuilder.branch(all, all.get(all.size() - 1).id());
@@ -70,14 +90,44 @@ public class CodeSnippetService {
                 lastUser = i;
             }
         }
-        ObjectNode body = requests.build(session, lastUser < 0 ? branch : branch.subList(0, lastUser + 1), user);
+        List<MessageRow> sent = lastUser < 0 ? new ArrayList<>(branch) : new ArrayList<>(branch.subList(0, lastUser + 1));
+        TurnEnvelope envelope = lastUser < 0 ? TurnEnvelope.DEFAULT
+                : TurnEnvelope.fromJson(branch.get(lastUser).envelope());
         if (lastUser < 0) {
-            body.withArray("messages").addObject().put("role", "user").put("content", PLACEHOLDER_MESSAGE);
+            sent.add(new MessageRow(UUID.randomUUID(), session.id(), MessageRow.USER, PLACEHOLDER_MESSAGE,
+                    MessageRow.COMPLETE, null, null, null, null, null, Instant.now(), null));
         }
-        return body;
+        Map<UUID, List<AttachmentRow>> files = repository.listAttachmentMeta(session.id()).stream()
+                .collect(Collectors.groupingBy(AttachmentRow::messageId));
+        return requests.build(session, sent, user, envelope, files,
+                CompletionRequestBuilder.AttachmentPayload.PLACEHOLDER);
     }
 
-    private String python(String base, ObjectNode body, String correlationId) {
+    /** The envelope headers other than the key, as a Python dict literal. */
+    private String pyHeaders(ProxyRequest request) {
+        StringBuilder b = new StringBuilder("{");
+        boolean first = true;
+        for (Map.Entry<String, String> h : request.headers().entrySet()) {
+            if ("anthropic-version".equals(h.getKey())) {
+                continue; // the anthropic package sends it
+            }
+            b.append(first ? "" : ", ").append(pyString(h.getKey())).append(": ").append(pyString(h.getValue()));
+            first = false;
+        }
+        return b.append('}').toString();
+    }
+
+    private String pyArgs(ObjectNode body, List<String> skip) {
+        StringBuilder b = new StringBuilder();
+        body.fields().forEachRemaining(f -> {
+            if (!skip.contains(f.getKey())) {
+                b.append("    ").append(f.getKey()).append('=').append(py(f.getValue(), "    ")).append(",\n");
+            }
+        });
+        return b.toString();
+    }
+
+    private String python(String base, ProxyRequest request) {
         StringBuilder b = new StringBuilder();
         b.append("import os\n\nfrom openai import OpenAI\n\n");
         b.append("client = OpenAI(\n");
@@ -85,17 +135,8 @@ public class CodeSnippetService {
         b.append("    api_key=os.environ[\"PARLEY_API_KEY\"],  # your Parley API key; never paste it into code\n");
         b.append(")\n\n");
         b.append("stream = client.chat.completions.create(\n");
-        b.append("    model=").append(pyString(body.get("model").asText())).append(",\n");
-        b.append("    messages=").append(indent(pretty(body.get("messages")), "    ")).append(",\n");
-        for (String p : List.of("temperature", "top_p", "max_tokens")) {
-            if (body.has(p)) {
-                b.append("    ").append(p).append('=').append(body.get(p).toString()).append(",\n");
-            }
-        }
-        b.append("    stream=True,\n");
-        b.append("    stream_options={\"include_usage\": True},\n");
-        b.append("    metadata=").append(pretty(body.get("metadata")).replace("\n", "\n    ")).append(",\n");
-        b.append("    extra_headers={\"X-Correlation-Id\": ").append(pyString(correlationId)).append("},\n");
+        b.append(pyArgs(request.body(), List.of()));
+        b.append("    extra_headers=").append(pyHeaders(request)).append(",\n");
         b.append(")\n");
         b.append("for chunk in stream:\n");
         b.append("    if chunk.choices and chunk.choices[0].delta.content:\n");
@@ -106,30 +147,160 @@ public class CodeSnippetService {
         return b.toString();
     }
 
-    private String curl(String base, ObjectNode body, String correlationId) {
-        return "curl -N " + base + "/v1/chat/completions \\\n"
-                + "  -H \"Authorization: Bearer $PARLEY_API_KEY\" \\\n"
-                + "  -H \"Content-Type: application/json\" \\\n"
-                + "  -H \"X-Correlation-Id: " + correlationId + "\" \\\n"
-                + "  -d @- <<'JSON'\n"
-                + pretty(body) + "\n"
-                + "JSON\n";
+    private String pythonResponses(String base, ProxyRequest request) {
+        StringBuilder b = new StringBuilder();
+        b.append("import os\n\nfrom openai import OpenAI\n\n");
+        b.append("client = OpenAI(\n");
+        b.append("    base_url=").append(pyString(base + "/v1")).append(",\n");
+        b.append("    api_key=os.environ[\"PARLEY_API_KEY\"],  # your Parley API key; never paste it into code\n");
+        b.append(")\n\n");
+        b.append("stream = client.responses.create(\n");
+        b.append(pyArgs(request.body(), List.of()));
+        b.append("    extra_headers=").append(pyHeaders(request)).append(",\n");
+        b.append(")\n");
+        b.append("for event in stream:\n");
+        b.append("    if event.type == \"response.output_text.delta\":\n");
+        b.append("        print(event.delta, end=\"\", flush=True)\n");
+        b.append("    elif event.type in (\"response.completed\", \"response.incomplete\"):\n");
+        b.append("        print()\n");
+        b.append("        print(event.response.usage)\n");
+        return b.toString();
     }
 
-    private String javascript(String base, ObjectNode body, String correlationId) {
-        return "import OpenAI from \"openai\";\n\n"
-                + "const client = new OpenAI({\n"
-                + "  baseURL: " + jsonString(base + "/v1") + ",\n"
-                + "  apiKey: process.env.PARLEY_API_KEY, // your Parley API key; never paste it into code\n"
-                + "});\n\n"
-                + "const stream = await client.chat.completions.create(\n"
-                + "  " + indent(pretty(body), "  ") + ",\n"
-                + "  { headers: { \"X-Correlation-Id\": " + jsonString(correlationId) + " } },\n"
-                + ");\n"
-                + "for await (const chunk of stream) {\n"
-                + "  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n"
-                + "  if (chunk.usage) console.log(\"\\n\", chunk.usage);\n"
-                + "}\n";
+    private String pythonMessages(String base, ProxyRequest request) {
+        StringBuilder b = new StringBuilder();
+        b.append("import os\n\nimport anthropic\n\n");
+        b.append("client = anthropic.Anthropic(\n");
+        b.append("    base_url=").append(pyString(base)).append(",\n");
+        b.append("    api_key=os.environ[\"PARLEY_API_KEY\"],  # your Parley API key; never paste it into code\n");
+        b.append(")\n\n");
+        b.append("with client.messages.stream(\n");
+        b.append(pyArgs(request.body(), List.of("stream")));
+        b.append("    extra_headers=").append(pyHeaders(request)).append(",\n");
+        b.append(") as stream:\n");
+        b.append("    for text in stream.text_stream:\n");
+        b.append("        print(text, end=\"\", flush=True)\n");
+        b.append("    print()\n");
+        b.append("    print(stream.get_final_message().usage)\n");
+        return b.toString();
+    }
+
+    private String curl(String base, ProxyRequest request) {
+        StringBuilder b = new StringBuilder();
+        b.append("curl -N ").append(base).append(request.mode().path()).append(" \\\n");
+        b.append("  -H \"Authorization: Bearer $PARLEY_API_KEY\" \\\n");
+        b.append("  -H \"Content-Type: application/json\" \\\n");
+        request.headers().forEach((name, value) -> b.append("  -H ").append(shellQuote(name + ": " + value))
+                .append(" \\\n"));
+        b.append("  -d @- <<'JSON'\n").append(pretty(request.body())).append("\nJSON\n");
+        return b.toString();
+    }
+
+    private String javascript(String base, ProxyRequest request) {
+        boolean responses = request.mode() == EndpointMode.RESPONSES;
+        StringBuilder b = new StringBuilder();
+        b.append("import OpenAI from \"openai\";\n\n");
+        b.append("const client = new OpenAI({\n");
+        b.append("  baseURL: ").append(jsonString(base + "/v1")).append(",\n");
+        b.append("  apiKey: process.env.PARLEY_API_KEY, // your Parley API key; never paste it into code\n");
+        b.append("});\n\n");
+        b.append("const stream = await client.").append(responses ? "responses" : "chat.completions")
+                .append(".create(\n");
+        b.append("  ").append(indent(pretty(request.body()), "  ")).append(",\n");
+        b.append("  { headers: ").append(jsHeaders(request, false)).append(" },\n");
+        b.append(");\n");
+        if (responses) {
+            b.append("for await (const event of stream) {\n");
+            b.append("  if (event.type === \"response.output_text.delta\") process.stdout.write(event.delta);\n");
+            b.append("  if (event.type === \"response.completed\" || event.type === \"response.incomplete\") "
+                    + "console.log(\"\\n\", event.response.usage);\n");
+            b.append("}\n");
+        } else {
+            b.append("for await (const chunk of stream) {\n");
+            b.append("  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n");
+            b.append("  if (chunk.usage) console.log(\"\\n\", chunk.usage);\n");
+            b.append("}\n");
+        }
+        return b.toString();
+    }
+
+    /** Anthropic Messages over plain {@code fetch}, reading the SSE stream (Node 18+). */
+    private String javascriptFetch(String base, ProxyRequest request) {
+        StringBuilder b = new StringBuilder();
+        b.append("// Anthropic Messages through Parley with fetch (Node 18+)\n");
+        b.append("const response = await fetch(").append(jsonString(base + request.mode().path())).append(", {\n");
+        b.append("  method: \"POST\",\n");
+        b.append("  headers: ").append(indent(jsHeaders(request, true), "  ")).append(",\n");
+        b.append("  body: JSON.stringify(").append(indent(pretty(request.body()), "  ")).append("),\n");
+        b.append("});\n");
+        b.append("if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);\n");
+        b.append("const decoder = new TextDecoder();\n");
+        b.append("let buffer = \"\";\n");
+        b.append("for await (const bytes of response.body) {\n");
+        b.append("  buffer += decoder.decode(bytes, { stream: true });\n");
+        b.append("  let end;\n");
+        b.append("  while ((end = buffer.indexOf(\"\\n\\n\")) >= 0) {\n");
+        b.append("    const data = buffer.slice(0, end).split(\"\\n\").find((l) => l.startsWith(\"data:\"));\n");
+        b.append("    buffer = buffer.slice(end + 2);\n");
+        b.append("    if (!data) continue;\n");
+        b.append("    const event = JSON.parse(data.slice(5));\n");
+        b.append("    if (event.type === \"content_block_delta\" && event.delta.type === \"text_delta\") "
+                + "process.stdout.write(event.delta.text);\n");
+        b.append("    if (event.type === \"message_delta\") console.log(\"\\n\", event.usage);\n");
+        b.append("    if (event.type === \"error\") throw new Error(event.error.message);\n");
+        b.append("  }\n");
+        b.append("}\n");
+        return b.toString();
+    }
+
+    /** The headers as a JavaScript object literal; with the key from the environment when {@code withAuth}. */
+    private String jsHeaders(ProxyRequest request, boolean withAuth) {
+        StringBuilder b = new StringBuilder("{");
+        boolean first = true;
+        if (withAuth) {
+            b.append("\n  \"Authorization\": `Bearer ${process.env.PARLEY_API_KEY}`, // your Parley API key\n");
+            b.append("  \"Content-Type\": \"application/json\",");
+            first = false;
+        }
+        for (Map.Entry<String, String> h : request.headers().entrySet()) {
+            b.append(withAuth ? "\n  " : first ? " " : ", ").append(jsonString(h.getKey())).append(": ")
+                    .append(jsonString(h.getValue())).append(withAuth ? "," : "");
+            first = false;
+        }
+        return b.append(withAuth ? "\n}" : " }").toString();
+    }
+
+    /** A JSON value as a Python literal (True/False/None; JSON strings are valid Python strings). */
+    private String py(JsonNode node, String indent) {
+        if (node.isObject()) {
+            if (node.isEmpty()) {
+                return "{}";
+            }
+            StringBuilder b = new StringBuilder("{\n");
+            node.fields().forEachRemaining(f -> b.append(indent).append("    ").append(pyString(f.getKey()))
+                    .append(": ").append(py(f.getValue(), indent + "    ")).append(",\n"));
+            return b.append(indent).append('}').toString();
+        }
+        if (node.isArray()) {
+            if (node.isEmpty()) {
+                return "[]";
+            }
+            StringBuilder b = new StringBuilder("[\n");
+            node.forEach(v -> b.append(indent).append("    ").append(py(v, indent + "    ")).append(",\n"));
+            return b.append(indent).append(']').toString();
+        }
+        if (node.isBoolean()) {
+            return node.asBoolean() ? "True" : "False";
+        }
+        if (node.isNull()) {
+            return "None";
+        }
+        return node.toString();
+    }
+
+    /** A single-quoted shell word. */
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private String pretty(Object node) {

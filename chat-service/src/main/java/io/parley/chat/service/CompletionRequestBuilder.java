@@ -1,10 +1,14 @@
 package io.parley.chat.service;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,18 +18,71 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.parley.chat.client.EndpointMode;
+import io.parley.chat.client.ProxyRequest;
+import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
 
 /**
- * Builds the proxy's {@code /v1/chat/completions} request for a session: the system prompt, the branch of messages
- * ending at a leaf, the session's parameters and the playground envelope. The same builder feeds the real call and
- * the view-code snippets, so a snippet replays exactly what the playground sends.
+ * Builds the proxy request of a turn for its endpoint mode: the system prompt, the branch of messages ending at a
+ * leaf (with the attachments of every user message, re-sent on every turn), the session's parameters and the
+ * envelope (metadata with {@code source=playground}, {@code X-Correlation-Id}, {@code X-Parley-Overrides}). The same
+ * builder feeds the real call and the view-code snippets (with placeholder attachment data), so a snippet replays
+ * exactly what the playground sends.
+ * <ul>
+ * <li>{@code chat_completions}: {@code messages}; attachments as {@code image_url}, {@code input_audio}
+ * (audio/wav, audio/mpeg) or {@code file} parts; {@code stream_options.include_usage}.</li>
+ * <li>{@code responses}: {@code instructions} (system prompt), {@code input} message items, {@code max_output_tokens};
+ * attachments as {@code input_image} or {@code input_file}.</li>
+ * <li>{@code messages} (Anthropic): {@code system}, {@code messages}, {@code max_tokens} (required: the session's,
+ * else the model's default); attachments as base64 {@code image} or {@code document} blocks (PDF, plain text), any
+ * other type as a text note naming the file.</li>
+ * </ul>
  */
 @ApplicationScoped
 public class CompletionRequestBuilder {
 
     public static final String SOURCE = "playground";
+    public static final String ANTHROPIC_VERSION = "2023-06-01";
+    /** {@code max_tokens} of a Messages call when neither the session nor the model says. */
+    static final int FALLBACK_MAX_TOKENS = 1024;
+    static final Set<String> ANTHROPIC_IMAGES = Set.of("image/jpeg", "image/png", "image/gif", "image/webp");
+
+    /** Where the bytes of an attachment come from: the stored ones for a call, placeholders for a snippet. */
+    public interface AttachmentPayload {
+        String base64(AttachmentRow a);
+
+        String text(AttachmentRow a);
+
+        default String dataUrl(AttachmentRow a) {
+            return "data:" + a.mimeType() + ";base64," + base64(a);
+        }
+
+        AttachmentPayload STORED = new AttachmentPayload() {
+            @Override
+            public String base64(AttachmentRow a) {
+                return Base64.getEncoder().encodeToString(a.data());
+            }
+
+            @Override
+            public String text(AttachmentRow a) {
+                return new String(a.data(), StandardCharsets.UTF_8);
+            }
+        };
+
+        AttachmentPayload PLACEHOLDER = new AttachmentPayload() {
+            @Override
+            public String base64(AttachmentRow a) {
+                return "<base64 of " + a.name() + ">";
+            }
+
+            @Override
+            public String text(AttachmentRow a) {
+                return "<text of " + a.name() + ">";
+            }
+        };
+    }
 
     private final ObjectMapper mapper;
 
@@ -48,38 +105,182 @@ public class CompletionRequestBuilder {
         return chain;
     }
 
-    public ObjectNode build(SessionRow session, List<MessageRow> branch, String user) {
-        ObjectNode body = mapper.createObjectNode();
-        body.put("model", session.modelName());
-        ArrayNode messages = body.putArray("messages");
+    /**
+     * The proxy request of a turn. {@code attachments} maps user message ids to their attachments (with bytes unless
+     * {@code payload} does not need them).
+     */
+    public ProxyRequest build(SessionRow session, List<MessageRow> branch, String user, TurnEnvelope envelope,
+            Map<UUID, List<AttachmentRow>> attachments, AttachmentPayload payload) {
         JsonNode params = session.params() != null ? session.params() : mapper.createObjectNode();
         String system = params.path("system_prompt").asText("");
-        if (!system.isBlank()) {
-            messages.addObject().put("role", "system").put("content", system);
-        }
-        for (MessageRow m : branch) {
+        List<MessageRow> history = branch.stream().filter(m -> {
             boolean failedEmpty = !MessageRow.COMPLETE.equals(m.status()) && m.content().isEmpty();
-            if (MessageRow.STREAMING.equals(m.status()) || failedEmpty) {
-                continue;
-            }
-            messages.addObject().put("role", m.role()).put("content", m.content());
+            return !MessageRow.STREAMING.equals(m.status()) && !failedEmpty;
+        }).toList();
+        ObjectNode body = mapper.createObjectNode();
+        body.put("model", session.modelName());
+        switch (envelope.endpointMode()) {
+            case RESPONSES -> responses(body, system, history, attachments, payload);
+            case MESSAGES -> messages(body, system, history, attachments, payload);
+            default -> chatCompletions(body, system, history, attachments, payload);
         }
         body.put("stream", true);
-        body.putObject("stream_options").put("include_usage", true);
+        if (envelope.endpointMode() == EndpointMode.CHAT_COMPLETIONS) {
+            body.putObject("stream_options").put("include_usage", true);
+        }
         if (params.has("temperature")) {
             body.set("temperature", params.get("temperature"));
         }
         if (params.has("top_p")) {
             body.set("top_p", params.get("top_p"));
         }
-        // unset max_tokens stays unset: the serving engine's default fits the prompt into the context
-        if (params.has("max_tokens")) {
-            body.set("max_tokens", params.get("max_tokens"));
+        switch (envelope.endpointMode()) {
+            case RESPONSES -> {
+                if (params.has("max_tokens")) {
+                    body.set("max_output_tokens", params.get("max_tokens"));
+                }
+            }
+            case MESSAGES -> body.put("max_tokens", messagesMaxTokens(session, params));
+            default -> {
+                // unset max_tokens stays unset: the serving engine's default fits the prompt into the context
+                if (params.has("max_tokens")) {
+                    body.set("max_tokens", params.get("max_tokens"));
+                }
+            }
         }
         ObjectNode metadata = body.putObject("metadata");
-        metadata.put("source", SOURCE);
         metadata.put("session_id", session.id().toString());
         metadata.put("user", user);
-        return body;
+        envelope.metadata().forEach(metadata::put);
+        metadata.put("source", SOURCE);
+
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-Correlation-Id", envelope.correlationIdOr(session.id().toString()));
+        envelope.overrides().ifPresent(o -> headers.put("X-Parley-Overrides", o.toString()));
+        if (envelope.endpointMode() == EndpointMode.MESSAGES) {
+            headers.put("anthropic-version", ANTHROPIC_VERSION);
+        }
+        return new ProxyRequest(envelope.endpointMode(), body, headers);
+    }
+
+    /** {@code max_tokens} of a Messages call: the session's, else the model's default, else a fallback. */
+    static long messagesMaxTokens(SessionRow session, JsonNode params) {
+        if (params.path("max_tokens").canConvertToLong() && params.path("max_tokens").asLong() > 0) {
+            return params.get("max_tokens").asLong();
+        }
+        JsonNode constraints = session.constraints();
+        if (constraints != null && constraints.path("max_tokens_default").canConvertToLong()
+                && constraints.path("max_tokens_default").asLong() > 0) {
+            return constraints.get("max_tokens_default").asLong();
+        }
+        return Math.min(FALLBACK_MAX_TOKENS, ParamsValidator.maxTokensLimit(constraints));
+    }
+
+    private void chatCompletions(ObjectNode body, String system, List<MessageRow> history,
+            Map<UUID, List<AttachmentRow>> attachments, AttachmentPayload payload) {
+        ArrayNode messages = body.putArray("messages");
+        if (!system.isBlank()) {
+            messages.addObject().put("role", "system").put("content", system);
+        }
+        for (MessageRow m : history) {
+            ObjectNode message = messages.addObject().put("role", m.role());
+            List<AttachmentRow> files = attachments.getOrDefault(m.id(), List.of());
+            if (files.isEmpty()) {
+                message.put("content", m.content());
+                continue;
+            }
+            ArrayNode parts = message.putArray("content");
+            parts.addObject().put("type", "text").put("text", m.content());
+            for (AttachmentRow a : files) {
+                String mime = a.mimeType();
+                if (mime.startsWith("image/")) {
+                    parts.addObject().put("type", "image_url").putObject("image_url").put("url", payload.dataUrl(a));
+                } else if (audioFormat(mime) != null) {
+                    parts.addObject().put("type", "input_audio").putObject("input_audio")
+                            .put("data", payload.base64(a)).put("format", audioFormat(mime));
+                } else {
+                    parts.addObject().put("type", "file").putObject("file").put("filename", a.name())
+                            .put("file_data", payload.dataUrl(a));
+                }
+            }
+        }
+    }
+
+    private void responses(ObjectNode body, String system, List<MessageRow> history,
+            Map<UUID, List<AttachmentRow>> attachments, AttachmentPayload payload) {
+        if (!system.isBlank()) {
+            body.put("instructions", system);
+        }
+        ArrayNode input = body.putArray("input");
+        for (MessageRow m : history) {
+            ObjectNode item = input.addObject().put("type", "message").put("role", m.role());
+            List<AttachmentRow> files = attachments.getOrDefault(m.id(), List.of());
+            if (files.isEmpty()) {
+                item.put("content", m.content());
+                continue;
+            }
+            ArrayNode parts = item.putArray("content");
+            parts.addObject().put("type", "input_text").put("text", m.content());
+            for (AttachmentRow a : files) {
+                if (a.mimeType().startsWith("image/")) {
+                    parts.addObject().put("type", "input_image").put("image_url", payload.dataUrl(a));
+                } else {
+                    parts.addObject().put("type", "input_file").put("filename", a.name())
+                            .put("file_data", payload.dataUrl(a));
+                }
+            }
+        }
+    }
+
+    private void messages(ObjectNode body, String system, List<MessageRow> history,
+            Map<UUID, List<AttachmentRow>> attachments, AttachmentPayload payload) {
+        StringBuilder systemText = new StringBuilder(system.isBlank() ? "" : system);
+        ArrayNode messages = mapper.createArrayNode();
+        for (MessageRow m : history) {
+            if (MessageRow.SYSTEM.equals(m.role())) {
+                // Messages has no system turns: they join the system prompt
+                systemText.append(systemText.length() > 0 ? "\n\n" : "").append(m.content());
+                continue;
+            }
+            ObjectNode message = messages.addObject().put("role", m.role());
+            List<AttachmentRow> files = attachments.getOrDefault(m.id(), List.of());
+            if (files.isEmpty()) {
+                message.put("content", m.content());
+                continue;
+            }
+            ArrayNode blocks = message.putArray("content");
+            for (AttachmentRow a : files) {
+                String mime = a.mimeType();
+                if (ANTHROPIC_IMAGES.contains(mime)) {
+                    blocks.addObject().put("type", "image").putObject("source").put("type", "base64")
+                            .put("media_type", mime).put("data", payload.base64(a));
+                } else if ("application/pdf".equals(mime)) {
+                    ObjectNode doc = blocks.addObject().put("type", "document");
+                    doc.putObject("source").put("type", "base64").put("media_type", mime).put("data", payload.base64(a));
+                    doc.put("title", a.name());
+                } else if ("text/plain".equals(mime)) {
+                    ObjectNode doc = blocks.addObject().put("type", "document");
+                    doc.putObject("source").put("type", "text").put("media_type", mime).put("data", payload.text(a));
+                    doc.put("title", a.name());
+                } else {
+                    blocks.addObject().put("type", "text").put("text", "[attachment " + a.name() + " (" + mime + ", "
+                            + a.sizeBytes() + " bytes) not sent: the Messages API has no content block for this type]");
+                }
+            }
+            blocks.addObject().put("type", "text").put("text", m.content());
+        }
+        if (systemText.length() > 0) {
+            body.put("system", systemText.toString());
+        }
+        body.set("messages", messages);
+    }
+
+    /** The {@code input_audio} format of a media type, or null when it has none. */
+    static String audioFormat(String mime) {
+        return switch (mime) {
+            case "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave" -> "wav";
+            case "audio/mpeg", "audio/mp3" -> "mp3";
+            default -> null;
+        };
     }
 }

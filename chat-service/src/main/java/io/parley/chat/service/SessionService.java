@@ -2,7 +2,9 @@ package io.parley.chat.service;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -10,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.chat.client.RegistryClient;
+import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.ChatRepository;
 import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
@@ -58,7 +61,16 @@ public class SessionService {
 
     public SessionView get(Caller caller, UUID id) {
         SessionRow s = require(caller, id);
-        return SessionView.of(s, repository.listMessages(id).stream().map(MessageView::of).toList());
+        Map<UUID, List<AttachmentRow>> files = repository.listAttachmentMeta(id).stream()
+                .collect(Collectors.groupingBy(AttachmentRow::messageId));
+        return SessionView.of(s, repository.listMessages(id).stream()
+                .map(m -> MessageView.of(m, files.getOrDefault(m.id(), List.of()))).toList());
+    }
+
+    /** An attachment of one of the caller's sessions, with its bytes; another user's answers 404. */
+    public AttachmentRow attachment(Caller caller, UUID sessionId, UUID attachmentId) {
+        return repository.findAttachment(sessionId, attachmentId, caller.user())
+                .orElseThrow(() -> ApiException.notFound("attachment"));
     }
 
     public SessionView update(Caller caller, UUID id, UpdateSessionRequest request) {
@@ -124,7 +136,7 @@ public class SessionService {
         }
         Instant now = Instant.now();
         MessageRow m = new MessageRow(UUID.randomUUID(), id, request.role(), request.content(), MessageRow.COMPLETE,
-                null, null, null, parent, null, now);
+                null, null, null, parent, null, now, null);
         repository.insertMessage(m);
         String title = s.title() == null && MessageRow.USER.equals(m.role()) ? titleFrom(m.content()) : s.title();
         repository.updateSession(new SessionRow(s.id(), s.userId(), title, s.modelName(), s.engineType(),
@@ -169,7 +181,8 @@ public class SessionService {
             }
             UUID newId = UUID.randomUUID();
             repository.insertMessage(new MessageRow(newId, copy.id(), m.role(), m.content(), m.status(), m.error(),
-                    m.metrics(), m.usage(), parent, null, m.createdAt()));
+                    m.metrics(), m.usage(), parent, null, m.createdAt(), m.envelope()));
+            repository.copyAttachments(m.id(), newId);
             parent = newId;
         }
         Log.infof("session %s forked into %s by %s (model %s)", id, copy.id(), caller.user(), model);
@@ -192,6 +205,8 @@ public class SessionService {
         List<MessageRow> all = repository.listMessages(id);
         List<MessageRow> branch = all.isEmpty() ? List.of()
                 : CompletionRequestBuilder.branch(all, all.get(all.size() - 1).id());
+        Map<UUID, MessageView> views = new java.util.HashMap<>();
+        view.messages().forEach(v -> views.put(v.id(), v));
         StringBuilder md = new StringBuilder();
         md.append("# ").append(view.title() != null ? view.title() : "New chat").append("\n\n");
         md.append("Model: `").append(view.modelName()).append("` · Parameters: `").append(view.params())
@@ -202,6 +217,17 @@ public class SessionService {
                 md.append(" (").append(m.status()).append(m.error() != null ? ": " + m.error() : "").append(')');
             }
             md.append("\n\n").append(m.content()).append('\n');
+            MessageView v = views.get(m.id());
+            if (v != null && !v.attachments().isEmpty()) {
+                md.append('\n');
+                for (MessageView.AttachmentView a : v.attachments()) {
+                    md.append("- Attachment: `").append(a.name()).append("` (").append(a.mimeType()).append(", ")
+                            .append(a.sizeBytes()).append(" bytes, sha256 `").append(a.sha256()).append("`)\n");
+                }
+            }
+            if (m.envelope() != null) {
+                md.append("\nEnvelope: `").append(m.envelope()).append("`\n");
+            }
         }
         return md.toString();
     }

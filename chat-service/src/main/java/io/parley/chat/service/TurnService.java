@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -18,8 +19,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.chat.client.ProxyClient;
+import io.parley.chat.client.ProxyRequest;
 import io.parley.chat.client.ProxyStreamListener;
 import io.parley.chat.config.ChatConfig;
+import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.ChatRepository;
 import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
@@ -31,7 +34,8 @@ import io.vertx.core.Vertx;
 
 /**
  * Runs turns. A turn belongs to this service, not to the HTTP request that started it: the user message is stored
- * (committed) first, then the assistant message as {@code streaming}, then the proxy is called with the user's
+ * (committed, with its envelope and attachments in one transaction) first, then the assistant message as {@code streaming},
+ * then the proxy is called with the user's
  * token; deltas go into the turn's event log and to whoever follows it. The end (complete, error or stop) is
  * persisted before {@code message_end} is sent, so a reload after {@code message_end} sees the final message.
  */
@@ -40,6 +44,7 @@ public class TurnService {
 
     private final ChatRepository repository;
     private final SessionService sessions;
+    private final TurnInputValidator inputs;
     private final CompletionRequestBuilder requests;
     private final ProxyClient proxy;
     private final ChatConfig config;
@@ -49,10 +54,11 @@ public class TurnService {
     private final Map<UUID, Turn> turns = new ConcurrentHashMap<>();
     private final Map<UUID, CompletableFuture<Void>> finished = new ConcurrentHashMap<>();
 
-    public TurnService(ChatRepository repository, SessionService sessions, CompletionRequestBuilder requests,
-            ProxyClient proxy, ChatConfig config, ObjectMapper mapper, Vertx vertx) {
+    public TurnService(ChatRepository repository, SessionService sessions, TurnInputValidator inputs,
+            CompletionRequestBuilder requests, ProxyClient proxy, ChatConfig config, ObjectMapper mapper, Vertx vertx) {
         this.repository = repository;
         this.sessions = sessions;
+        this.inputs = inputs;
         this.requests = requests;
         this.proxy = proxy;
         this.config = config;
@@ -69,10 +75,7 @@ public class TurnService {
         if (request == null || request.content() == null || request.content().isBlank()) {
             throw ApiException.badRequest("content", "content is required");
         }
-        if (request.attachments() != null && !request.attachments().isNull()
-                && !(request.attachments().isArray() && request.attachments().isEmpty())) {
-            throw ApiException.badRequest("attachments", "attachments are not supported yet");
-        }
+        TurnEnvelope envelope = inputs.envelope(request);
         String key = request.idempotencyKey();
         if (key != null && (key.isBlank() || key.length() > 200)) {
             throw ApiException.badRequest("idempotency_key", "idempotency_key must be 1 to 200 characters");
@@ -84,6 +87,7 @@ public class TurnService {
                 return existing.get();
             }
         }
+        List<AttachmentRow> attachments = inputs.attachments(request.attachments());
         requireNoRunningTurn(sessionId);
         List<MessageRow> all = repository.listMessages(sessionId);
         UUID parent;
@@ -98,9 +102,14 @@ public class TurnService {
 
         Instant now = Instant.now();
         MessageRow user = new MessageRow(UUID.randomUUID(), sessionId, MessageRow.USER, request.content(),
-                MessageRow.COMPLETE, null, null, null, parent, key, now);
+                MessageRow.COMPLETE, null, null, null, parent, key, now, envelope.toJson(mapper));
+        SessionRow updated = new SessionRow(session.id(), session.userId(),
+                session.title() == null ? SessionService.titleFrom(request.content()) : session.title(),
+                session.modelName(), session.engineType(), session.constraints(), session.params(),
+                session.createdAt(), now);
         try {
-            repository.insertMessage(user);
+            // the message, its envelope and its files together, or nothing
+            repository.insertUserMessage(user, attachments, updated);
         } catch (IllegalStateException e) {
             if (key != null) {
                 // a concurrent request with the same key won the insert
@@ -111,22 +120,20 @@ public class TurnService {
             }
             throw e;
         }
-        SessionRow updated = session.title() == null
-                ? new SessionRow(session.id(), session.userId(), SessionService.titleFrom(request.content()),
-                        session.modelName(), session.engineType(), session.constraints(), session.params(),
-                        session.createdAt(), now)
-                : new SessionRow(session.id(), session.userId(), session.title(), session.modelName(),
-                        session.engineType(), session.constraints(), session.params(), session.createdAt(), now);
-        repository.updateSession(updated);
+        if (!attachments.isEmpty()) {
+            Log.infof("session %s: user message %s stored with %d attachment(s), %d bytes", sessionId, user.id(),
+                    attachments.size(), attachments.stream().mapToLong(AttachmentRow::sizeBytes).sum());
+        }
 
         all = new java.util.ArrayList<>(all);
         all.add(user);
-        return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user.id());
+        return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user);
     }
 
     /**
      * Regenerates an answer: a new assistant message for the same user message (the earlier answers stay, as
-     * siblings with the same {@code parent_id}). {@code messageId} is the answer to replace or its user message.
+     * siblings with the same {@code parent_id}), with the envelope and attachments of that user message.
+     * {@code messageId} is the answer to replace or its user message.
      */
     public UUID regenerate(Caller caller, UUID sessionId, UUID messageId) {
         SessionRow session = sessions.require(caller, sessionId);
@@ -139,7 +146,7 @@ public class TurnService {
                         .orElseThrow(() -> ApiException.badRequest("message_id", "this message has no user message "
                                 + "to answer again"));
         requireNoRunningTurn(sessionId);
-        return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user.id());
+        return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user);
     }
 
     private void requireNoRunningTurn(UUID sessionId) {
@@ -149,13 +156,22 @@ public class TurnService {
         }
     }
 
-    /** Creates the assistant message, emits {@code message_start} and calls the proxy. */
-    UUID launch(Caller caller, SessionRow session, List<MessageRow> branch, UUID userMessageId) {
-        ObjectNode body = requests.build(session, branch, caller.user());
+    /**
+     * Creates the assistant message, emits {@code message_start} and calls the proxy with the envelope of the user
+     * message it answers and the attachments of every user message of the branch.
+     */
+    UUID launch(Caller caller, SessionRow session, List<MessageRow> branch, MessageRow userMessage) {
+        UUID userMessageId = userMessage.id();
+        TurnEnvelope envelope = TurnEnvelope.fromJson(userMessage.envelope());
+        List<UUID> userIds = branch.stream().filter(m -> MessageRow.USER.equals(m.role())).map(MessageRow::id).toList();
+        Map<UUID, List<AttachmentRow>> files = repository.listAttachmentsWithData(userIds).stream()
+                .collect(Collectors.groupingBy(AttachmentRow::messageId));
+        ProxyRequest request = requests.build(session, branch, caller.user(), envelope, files,
+                CompletionRequestBuilder.AttachmentPayload.STORED);
         Instant now = Instant.now();
         UUID assistantId = UUID.randomUUID();
         repository.insertMessage(new MessageRow(assistantId, session.id(), MessageRow.ASSISTANT, "",
-                MessageRow.STREAMING, null, null, null, userMessageId, null, now));
+                MessageRow.STREAMING, null, null, null, userMessageId, null, now, null));
         Turn turn = new Turn(assistantId, session.id(), caller.user(), userMessageId, now);
         turns.put(turn.id(), turn);
         finished.put(turn.id(), new CompletableFuture<>());
@@ -168,11 +184,11 @@ public class TurnService {
         start.put("parent_id", userMessageId.toString());
         turn.emit(TurnEvent.MESSAGE_START, start);
 
-        Log.infof("turn %s started in session %s by %s (model %s)", turn.id(), session.id(), caller.user(),
-                session.modelName());
+        Log.infof("turn %s started in session %s by %s (model %s, %s, correlation %s)", turn.id(), session.id(),
+                caller.user(), session.modelName(), envelope.endpointMode().wireName(), request.correlationId());
         long timer = vertx.setTimer(config.turns().maxDuration().toMillis(),
                 t -> end(turn, MessageRow.ERROR, "turn_timeout", "generation exceeded the maximum turn duration"));
-        turn.upstream(proxy.stream(body, caller.accessToken(), session.id().toString(), new ProxyStreamListener() {
+        turn.upstream(proxy.stream(request, caller.accessToken(), new ProxyStreamListener() {
             @Override
             public void onDelta(String content) {
                 if (turn.appendDelta(content)) {

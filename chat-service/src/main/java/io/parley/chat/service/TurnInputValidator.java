@@ -1,0 +1,245 @@
+package io.parley.chat.service;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.parley.chat.client.EndpointMode;
+import io.parley.chat.config.ChatConfig;
+import io.parley.chat.repository.AttachmentRow;
+
+/**
+ * Checks a turn's envelope and attachments (docs/architecture.md, "Turn envelope and attachments"): bad values answer
+ * 400 with {@code param} naming the field; attachments over {@code parley.chat.attachments.max-bytes} (decoded, all
+ * of a turn together) answer 413. Attachments are decoded from their data URLs and hashed (SHA-256) here.
+ */
+@ApplicationScoped
+public class TurnInputValidator {
+
+    /** Keys the proxy owns; an override touching one is refused (the proxy would refuse it too). */
+    public static final Set<String> PROTECTED_OVERRIDE_KEYS = Set.of("model", "messages", "prompt", "input", "stream",
+            "stream_options");
+    static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    static final Pattern MIME_TYPE = Pattern
+            .compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+    static final Pattern DATA_URL_HEAD = Pattern.compile("data:([^;,]*)((?:;[^;,]*)*?);base64,");
+    static final int MAX_METADATA = 16;
+    static final int MAX_METADATA_KEY = 64;
+    static final int MAX_METADATA_VALUE = 512;
+    static final int MAX_OVERRIDES_BYTES = 16 * 1024;
+    static final int MAX_ATTACHMENTS = 32;
+    static final int MAX_NAME = 255;
+
+    private final ChatConfig config;
+    private final ObjectMapper mapper;
+
+    public TurnInputValidator(ChatConfig config, ObjectMapper mapper) {
+        this.config = config;
+        this.mapper = mapper;
+    }
+
+    /** The validated envelope of a turn request (defaults for what is absent). */
+    public TurnEnvelope envelope(TurnRequest request) {
+        EndpointMode mode = EndpointMode.CHAT_COMPLETIONS;
+        if (request.endpointMode() != null) {
+            mode = EndpointMode.of(request.endpointMode()).orElseThrow(() -> ApiException.badRequest("endpoint_mode",
+                    "endpoint_mode must be one of chat_completions, responses, messages"));
+        }
+        Optional<String> correlationId = Optional.empty();
+        if (request.correlationId() != null) {
+            if (!CORRELATION_ID.matcher(request.correlationId()).matches()) {
+                throw ApiException.badRequest("correlation_id",
+                        "correlation_id must be 1 to 128 characters of letters, digits, '.', '_', ':' and '-'");
+            }
+            correlationId = Optional.of(request.correlationId());
+        }
+        return new TurnEnvelope(mode, correlationId, metadata(request.metadata()), overrides(request.overrides()));
+    }
+
+    private static Map<String, String> metadata(JsonNode node) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest("metadata", "metadata must be an object of string values");
+        }
+        if (node.size() > MAX_METADATA) {
+            throw ApiException.badRequest("metadata", "metadata holds at most " + MAX_METADATA + " pairs");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            if (key.isEmpty() || key.length() > MAX_METADATA_KEY) {
+                throw ApiException.badRequest("metadata", "metadata keys must be 1 to " + MAX_METADATA_KEY
+                        + " characters");
+            }
+            if ("source".equals(key)) {
+                throw ApiException.badRequest("metadata",
+                        "metadata key 'source' is reserved: chat-service always sends source=playground");
+            }
+            if (!e.getValue().isTextual() || e.getValue().asText().length() > MAX_METADATA_VALUE) {
+                throw ApiException.badRequest("metadata", "metadata value of '" + key + "' must be a string of at most "
+                        + MAX_METADATA_VALUE + " characters");
+            }
+            out.put(key, e.getValue().asText());
+        }
+        return out;
+    }
+
+    private Optional<ObjectNode> overrides(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!(node instanceof ObjectNode object)) {
+            throw ApiException.badRequest("overrides", "overrides must be a JSON object");
+        }
+        for (Iterator<String> it = object.fieldNames(); it.hasNext();) {
+            String key = it.next();
+            if (PROTECTED_OVERRIDE_KEYS.contains(key)) {
+                throw ApiException.badRequest("overrides", "overrides may not set '" + key
+                        + "' (owned by the playground: model, messages, prompt, input, stream, stream_options)");
+            }
+        }
+        try {
+            if (mapper.writeValueAsBytes(object).length > MAX_OVERRIDES_BYTES) {
+                throw ApiException.badRequest("overrides", "overrides must be at most 16 KiB of JSON");
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest("overrides", "overrides must be a JSON object");
+        }
+        return object.isEmpty() ? Optional.empty() : Optional.of(object.deepCopy());
+    }
+
+    /**
+     * The decoded attachments of a turn (message id still unset), in order. 413 when they are over the limit
+     * together (checked on the declared sizes and the encoded length before anything is decoded), 400 for a malformed
+     * data URL or a {@code size_bytes} that differs from the decoded size.
+     */
+    public List<AttachmentRow> attachments(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw ApiException.badRequest("attachments", "attachments must be an array");
+        }
+        if (node.size() > MAX_ATTACHMENTS) {
+            throw ApiException.badRequest("attachments", "at most " + MAX_ATTACHMENTS + " attachments per turn");
+        }
+        long max = config.chat().attachments().maxBytes().asLongValue();
+        record Parsed(String name, String mime, Long declared, String dataUrl, int dataStart) {
+        }
+        List<Parsed> parsed = new ArrayList<>();
+        long declaredTotal = 0;
+        long estimatedTotal = 0;
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode a = node.get(i);
+            String where = "attachments[" + i + "]";
+            if (!a.isObject()) {
+                throw ApiException.badRequest("attachments", where + " must be an object");
+            }
+            String name = a.path("name").isTextual() ? a.get("name").asText().strip() : null;
+            if (name == null || name.isEmpty() || name.length() > MAX_NAME
+                    || name.chars().anyMatch(c -> Character.isISOControl(c))) {
+                throw ApiException.badRequest("attachments", where + ".name must be 1 to " + MAX_NAME
+                        + " characters without control characters");
+            }
+            JsonNode dataUrl = a.get("data_url");
+            if (dataUrl == null || !dataUrl.isTextual()) {
+                throw ApiException.badRequest("attachments", where + ".data_url must be a base64 data URL");
+            }
+            String url = dataUrl.asText();
+            Matcher head = DATA_URL_HEAD.matcher(url);
+            if (!head.lookingAt()) {
+                throw ApiException.badRequest("attachments", where + ".data_url must be a base64 data URL "
+                        + "(data:<type>;base64,<data>)");
+            }
+            String mime = a.hasNonNull("mime_type") ? a.get("mime_type").asText().strip() : head.group(1).strip();
+            if (mime.isEmpty()) {
+                mime = "application/octet-stream";
+            }
+            if (!MIME_TYPE.matcher(mime).matches()) {
+                throw ApiException.badRequest("attachments", where + ".mime_type must be a media type like image/png");
+            }
+            Long declared = null;
+            if (a.hasNonNull("size_bytes")) {
+                JsonNode s = a.get("size_bytes");
+                if (!s.isIntegralNumber() || s.asLong() < 0) {
+                    throw ApiException.badRequest("attachments", where + ".size_bytes must be a non-negative integer");
+                }
+                declared = s.asLong();
+                declaredTotal += declared;
+            }
+            int dataStart = head.end();
+            estimatedTotal += decodedLength(url, dataStart);
+            parsed.add(new Parsed(name, mime.toLowerCase(java.util.Locale.ROOT), declared, url, dataStart));
+        }
+        if (declaredTotal > max || estimatedTotal > max) {
+            throw tooLarge(max);
+        }
+        List<AttachmentRow> out = new ArrayList<>();
+        Instant now = Instant.now();
+        for (int i = 0; i < parsed.size(); i++) {
+            Parsed p = parsed.get(i);
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(p.dataUrl().substring(p.dataStart()).getBytes(StandardCharsets.ISO_8859_1));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("attachments", "attachments[" + i + "].data_url holds invalid base64");
+            }
+            if (p.declared() != null && p.declared() != bytes.length) {
+                throw ApiException.badRequest("attachments", "attachments[" + i + "].size_bytes is " + p.declared()
+                        + " but the data holds " + bytes.length + " bytes");
+            }
+            out.add(new AttachmentRow(UUID.randomUUID(), null, p.name(), p.mime(), bytes.length, sha256(bytes), bytes,
+                    now));
+        }
+        return out;
+    }
+
+    /** The 413 for attachments over the limit. */
+    public static ApiException tooLarge(long max) {
+        return new ApiException(413, "invalid_request_error", "attachments_too_large", "attachments",
+                "attachments are limited to " + max + " bytes per turn (decoded)");
+    }
+
+    /** Decoded size of a base64 payload from its length, without decoding it. */
+    static long decodedLength(String url, int start) {
+        long len = url.length() - start;
+        long padding = 0;
+        if (len > 0 && url.charAt(url.length() - 1) == '=') {
+            padding++;
+            if (len > 1 && url.charAt(url.length() - 2) == '=') {
+                padding++;
+            }
+        }
+        return Math.max(0, len / 4 * 3 + (len % 4 == 0 ? 0 : Math.max(0, len % 4 - 1)) - padding);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
