@@ -7,6 +7,13 @@ import hljs from 'highlight.js/lib/common';
 
 const $ = (id) => document.getElementById(id);
 const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
+const MAX_ATTACHMENTS = 32;
+// the turn envelope's limits, as chat-service checks them (docs/architecture.md, "Turn envelope and attachments")
+const ENDPOINT_MODES = { chat_completions: 'Chat Completions', responses: 'Responses', messages: 'Anthropic Messages' };
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_METADATA = 16;
+const PROTECTED_OVERRIDES = ['model', 'messages', 'prompt', 'input', 'stream', 'stream_options'];
+const MAX_OVERRIDES_BYTES = 16 * 1024;
 const MODELS_POLL_MS = 5000;
 const nf = new Intl.NumberFormat('en-US');
 
@@ -343,7 +350,7 @@ async function clearAll() {
 
 // ---------------------------------------------------------------- one chat
 
-async function openSession(id) {
+async function openSession(id, notice) {
   const s = await json('/v1/chat/sessions/' + id);
   state.session = s;
   state.sel = {};
@@ -351,7 +358,11 @@ async function openSession(id) {
   state.live = null;
   history.replaceState(null, '', '#chat=' + s.id);
   fillParams(s.params || {});
+  // the advanced fields continue with the envelope this chat was last sent with
+  const lastUser = [...currentPath()].reverse().find((m) => m.role === 'user');
+  if (lastUser) fillEnvelope(lastUser.envelope);
   showError('');
+  showNotice(notice);
   renderAll();
   loadSessions().catch(() => {});
   const path = currentPath();
@@ -367,10 +378,168 @@ function resetChat() {
   state.sel = {};
   state.live = null;
   state.editing = null;
+  showNotice(null);
   history.replaceState(null, '', location.pathname);
   renderAll();
   applyConstraints();
   $('input').focus();
+}
+
+function showNotice(text) {
+  $('notice').hidden = !text;
+  $('notice').textContent = text || '';
+}
+
+/**
+ * Fork: a new chat holding the displayed conversation up to {@code messageId} (default: the last message shown),
+ * with the same model or {@code model}. The original chat is left as it is.
+ */
+async function fork(messageId, model) {
+  if (state.busy || !state.session) return null;
+  const from = state.session;
+  const path = currentPath();
+  const leaf = messageId || (path.length ? path[path.length - 1].id : null);
+  const body = {};
+  if (leaf) body.message_id = leaf;
+  if (model && model !== from.model_name) body.model = model;
+  // the server names a fork "<title> (fork)"; a fork of a fork keeps its name, a switch of model says which
+  if (body.model) {
+    let base = from.title || 'New chat';
+    let before;
+    do {
+      before = base;
+      for (const tail of [' (fork)', ' (' + from.model_name + ')']) if (base.endsWith(tail)) base = base.slice(0, -tail.length);
+    } while (base !== before);
+    body.title = base + ' (' + body.model + ')';
+  } else if (/ \(fork\)$/.test(from.title || '')) body.title = from.title;
+  const s = await json('/v1/chat/sessions/' + from.id + '/fork', { method: 'POST', body: JSON.stringify(body) });
+  await openSession(s.id, 'Forked from “' + (from.title || 'New chat') + '”' + (body.model ? ' to continue with ' + s.model_name : '')
+    + '. The original chat is unchanged.');
+  $('input').focus();
+  return s;
+}
+
+async function forkOrShow(messageId) {
+  try {
+    await fork(messageId, null);
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) showError('Could not fork the chat: ' + e.message);
+  }
+}
+
+/** The lock banner's "new chat with another model": carry the conversation over (fork) or start empty. */
+function openSwitchDialog() {
+  const select = $('switch-model');
+  select.innerHTML = '';
+  const current = state.session && state.session.model_name;
+  const groups = new Map();
+  for (const m of state.running) {
+    const dep = m.deployment || 'other';
+    if (!groups.has(dep)) groups.set(dep, []);
+    groups.get(dep).push(m);
+  }
+  for (const [dep, ms] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const og = el('optgroup', { label: dep });
+    ms.sort((a, b) => a.name.localeCompare(b.name)).forEach((m) => og.append(el('option', { value: m.name,
+      text: m.name + (m.name === current ? ' (this chat’s model)' : '') })));
+    select.append(og);
+  }
+  // preselect the first model shown that is not this chat's
+  const other = [...select.options].find((o) => o.value !== current);
+  if (other) select.value = other.value;
+  $('switch-error').textContent = '';
+  const none = state.running.length === 0;
+  $('switch-fork').disabled = none || !state.session || state.busy;
+  $('switch-empty').disabled = false;
+  if (none) $('switch-error').textContent = 'No models are running right now.';
+  $('switch-dialog').showModal();
+  select.focus();
+}
+
+async function switchModel(carryOver) {
+  const model = $('switch-model').value;
+  if (!carryOver) {
+    $('switch-dialog').close();
+    resetChat();
+    if (model) {
+      $('model').value = model;
+      localStorage.setItem('parley.model', model);
+      state.constraints = null;
+      loadConstraints(model);
+      updateComposer();
+    }
+    return;
+  }
+  $('switch-fork').disabled = true;
+  try {
+    await fork(null, model);
+    $('switch-dialog').close();
+  } catch (e) {
+    $('switch-error').textContent = 'Could not carry the conversation over: ' + e.message;
+  } finally {
+    $('switch-fork').disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- export menu
+
+function exportAs(format) {
+  closeExportMenu(true);
+  if (!state.session) return;
+  const a = el('a', { href: '/v1/chat/sessions/' + state.session.id + '/export?format=' + format, download: '' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function exportItems() {
+  return [...document.querySelectorAll('#export-menu [role=menuitem]')];
+}
+
+function openExportMenu(focusIndex = 0) {
+  $('export-menu').hidden = false;
+  $('export').setAttribute('aria-expanded', 'true');
+  const items = exportItems();
+  items[(focusIndex + items.length) % items.length].focus();
+}
+
+function closeExportMenu(returnFocus) {
+  if ($('export-menu').hidden) return;
+  $('export-menu').hidden = true;
+  $('export').setAttribute('aria-expanded', 'false');
+  if (returnFocus) $('export').focus();
+}
+
+function wireExportMenu() {
+  $('export').addEventListener('click', () => {
+    if ($('export-menu').hidden) openExportMenu(0); else closeExportMenu(false);
+  });
+  $('export').addEventListener('keydown', (ev) => {
+    if (ev.key === 'ArrowDown') { ev.preventDefault(); openExportMenu(0); }
+    if (ev.key === 'ArrowUp') { ev.preventDefault(); openExportMenu(-1); }
+  });
+  for (const item of exportItems()) {
+    item.addEventListener('click', () => exportAs(item.dataset.format));
+    item.addEventListener('keydown', (ev) => {
+      const items = exportItems();
+      const i = items.indexOf(item);
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+        ev.preventDefault();
+        items[(i + (ev.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length].focus();
+      } else if (ev.key === 'Home' || ev.key === 'End') {
+        ev.preventDefault();
+        items[ev.key === 'Home' ? 0 : items.length - 1].focus();
+      } else if (ev.key === 'Escape') {
+        ev.preventDefault();
+        closeExportMenu(true);
+      } else if (ev.key === 'Tab') {
+        closeExportMenu(false);
+      }
+    });
+  }
+  document.addEventListener('click', (ev) => {
+    if (!ev.target.closest || !ev.target.closest('.menu-wrap')) closeExportMenu(false);
+  });
 }
 
 function fillParams(p) {
@@ -417,6 +586,7 @@ function renderAll() {
   if (locked) $('lock-model').textContent = state.session.model_name;
   $('view-code').disabled = !state.session;
   $('export').disabled = !state.session;
+  if (!state.session) closeExportMenu(false);
   renderModels();
   applyConstraints();
   const lastAnswer = [...path].reverse().find((m) => m.role === 'assistant');
@@ -442,17 +612,60 @@ function versionNav(m) {
       disabled: i === siblings.length - 1 || null, onclick: () => go(1) }));
 }
 
-function metricsDetail(m) {
-  const x = m.metrics;
-  if (!x) return null;
+function metricsText(x) {
+  if (!x) return '';
   const parts = [];
   if (x.ttft_ms != null) parts.push('time to first token ' + Math.round(x.ttft_ms) + ' ms');
   if (x.tokens_per_sec != null) parts.push('speed ' + Number(x.tokens_per_sec).toFixed(1) + ' tokens/s');
   if (x.prompt_tokens != null) parts.push('prompt ' + nf.format(x.prompt_tokens) + ' tokens');
   if (x.completion_tokens != null) parts.push('completion ' + nf.format(x.completion_tokens) + ' tokens');
   if (x.latency_ms != null) parts.push('total ' + Math.round(x.latency_ms) + ' ms');
-  return el('details', { class: 'msg-metrics' }, el('summary', { text: 'Metrics' }),
-    el('span', { text: parts.join(', ') }));
+  return parts.join(', ');
+}
+
+/**
+ * A message's expandable details: an answer's server-side metrics and the envelope of the message it answers; a user
+ * message's envelope. Nothing to show: no details.
+ */
+function messageDetails(m) {
+  const request = m.role === 'assistant' ? assistant(m.parent_id) : m;
+  const env = envelopeEntries(request && request.envelope);
+  const metrics = m.role === 'assistant' ? metricsText(m.metrics) : '';
+  if (!metrics && !env.length) return null;
+  const d = el('details', { class: 'msg-details' }, el('summary', { text: 'Details' }));
+  if (metrics) d.append(el('p', { class: 'details-metrics', text: 'Metrics: ' + metrics }));
+  if (env.length) {
+    const dl = el('dl', { class: 'envelope', 'aria-label': 'Sent with' });
+    for (const [k, v] of env) dl.append(el('dt', { text: k }), el('dd', { text: v }));
+    d.append(dl);
+  }
+  // an open details element stays open when the message is redrawn (streaming, refresh)
+  d.open = openDetails.has(m.id);
+  d.addEventListener('toggle', () => { if (d.open) openDetails.add(m.id); else openDetails.delete(m.id); });
+  return d;
+}
+const openDetails = new Set();
+
+function attachmentLabel(a) {
+  return (a.mime_type || 'application/octet-stream').split('/').pop();
+}
+
+/** The attachments stored with a user message: chips that download the bytes (pending ones: plain chips). */
+function messageAttachments(m) {
+  const list = m.attachments || [];
+  if (!list.length) return null;
+  const box = el('ul', { class: 'msg-attachments', 'aria-label': 'Attachments' });
+  for (const a of list) {
+    const inner = [el('span', { class: 'chip-type', text: attachmentLabel(a) }), el('span', { class: 'chip-name', text: a.name }),
+      el('span', { class: 'muted', text: humanSize(a.size_bytes || 0) })];
+    const described = a.name + ', ' + (a.mime_type || 'unknown type') + ', ' + humanSize(a.size_bytes || 0);
+    const chip = a.id && state.session
+      ? el('a', { class: 'chip chip-link', href: '/v1/chat/sessions/' + state.session.id + '/attachments/' + a.id,
+        download: a.name, 'aria-label': 'Download ' + described, title: 'Download ' + a.name }, ...inner)
+      : el('span', { class: 'chip', 'aria-label': described }, ...inner);
+    box.append(el('li', {}, chip));
+  }
+  return box;
 }
 
 function statusLine(m) {
@@ -486,10 +699,12 @@ function renderMessage(m) {
   }
   if (m.role === 'user') body.textContent = m.content;
   else renderMarkdown(body, m.content);
+  const attachments = m.role === 'user' ? messageAttachments(m) : null;
   if (m.status === 'streaming') {
     if (!m.content) body.append(el('span', { class: 'typing', 'aria-label': 'The model is typing' }, el('span'), el('span'), el('span')));
   }
   div.append(body);
+  if (attachments) div.append(attachments);
   const status = statusLine(m);
   if (status) div.append(status);
   if (m.status !== 'streaming') {
@@ -506,8 +721,13 @@ function renderMessage(m) {
       tools.append(el('button', { type: 'button', text: 'Edit', 'aria-label': 'Edit and resend',
         disabled: state.busy || null, onclick: () => { state.editing = m.id; renderAll(); } }));
     }
+    if (!String(m.id).startsWith('pending-')) {
+      tools.append(el('button', { type: 'button', text: 'Fork', 'aria-label': 'Fork from here',
+        title: 'A new chat with the conversation up to this message', disabled: state.busy || null,
+        onclick: () => forkOrShow(m.id) }));
+    }
     div.append(tools);
-    const details = metricsDetail(m);
+    const details = messageDetails(m);
     if (details) div.append(details);
   }
   return div;
@@ -608,45 +828,148 @@ function readParams() {
   return { params: p, problems };
 }
 
+/** The inline error element of a request field, by the server's {@code param} name (or the page's own). */
+function fieldFor(param) {
+  const p = String(param || '');
+  if (p.startsWith('attachments')) return { error: 'attach-error', focus: 'attach', advanced: false };
+  if (p.startsWith('metadata')) return { error: 'metadata-error', focus: 'add-metadata', advanced: true };
+  if (p.startsWith('overrides') || p.toLowerCase() === 'x-parley-overrides') {
+    return { error: 'overrides-error', focus: 'overrides', advanced: true };
+  }
+  if (p.startsWith('correlation_id') || p.toLowerCase() === 'x-correlation-id') {
+    return { error: 'correlation-id-error', focus: 'correlation-id', advanced: true };
+  }
+  if (p.startsWith('endpoint_mode')) return { error: 'endpoint-mode-error', focus: 'endpoint-mode', advanced: true };
+  return null;
+}
+
+const ENVELOPE_ERRORS = ['endpoint-mode-error', 'correlation-id-error', 'metadata-error', 'overrides-error'];
+
+function setFieldError(id, message) {
+  const p = $(id);
+  p.textContent = message || '';
+  const control = p.parentElement.querySelector('input, select, textarea');
+  if (control && p.id !== 'attach-error') control.toggleAttribute('aria-invalid', !!message);
+}
+
+/** Shows a problem next to its field, opening the advanced panel when the field is in it. */
+function showFieldError(param, message) {
+  const f = fieldFor(param);
+  if (!f) return false;
+  setFieldError(f.error, message);
+  if (f.advanced) $('advanced').open = true;
+  return true;
+}
+
+/**
+ * Reads and checks the advanced envelope: endpoint mode, correlation id, metadata and request overrides. Only what
+ * differs from the defaults goes into the turn body. Problems are shown next to their field.
+ */
 function readEnvelope() {
   const problems = [];
+  const fail = (param, message) => { problems.push(message); showFieldError(param, message); };
+  ENVELOPE_ERRORS.forEach((id) => setFieldError(id, ''));
+  const envelope = {};
+  const mode = $('endpoint-mode').value;
+  if (!ENDPOINT_MODES[mode]) fail('endpoint_mode', 'Pick an endpoint mode.');
+  else if (mode !== 'chat_completions') envelope.endpoint_mode = mode;
+
+  const cid = $('correlation-id').value.trim();
+  if (cid) {
+    if (CORRELATION_ID.test(cid)) envelope.correlation_id = cid;
+    else fail('correlation_id', 'A correlation id is 1 to 128 letters, digits or . _ : - (no spaces).');
+  }
+
+  const metadata = {};
+  const metaProblems = [];
+  document.querySelectorAll('#metadata-rows .meta-row').forEach((row) => {
+    const [k, v] = row.querySelectorAll('input');
+    const key = k.value.trim();
+    if (!key) {
+      if (v.value.trim()) metaProblems.push('A metadata value needs a key.');
+      return;
+    }
+    if (key.length > 64) metaProblems.push('Metadata key “' + key.slice(0, 20) + '…” is longer than 64 characters.');
+    else if (key === 'source') metaProblems.push('The metadata key “source” is reserved (Parley sends source=playground).');
+    else if (Object.prototype.hasOwnProperty.call(metadata, key)) metaProblems.push('Metadata key “' + key + '” appears twice.');
+    if (v.value.length > 512) metaProblems.push('The value of metadata key “' + key + '” is longer than 512 characters.');
+    metadata[key] = v.value;
+  });
+  if (Object.keys(metadata).length > MAX_METADATA) metaProblems.push('At most ' + MAX_METADATA + ' metadata pairs.');
+  if (metaProblems.length) fail('metadata', metaProblems.join(' '));
+  else if (Object.keys(metadata).length) envelope.metadata = metadata;
+
   const text = $('overrides').value.trim();
-  let overrides = null;
-  $('overrides-error').textContent = '';
   if (text) {
+    let overrides = null;
     try {
       overrides = JSON.parse(text);
       if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new Error('not an object');
     } catch (e) {
-      const msg = 'Request overrides must be a JSON object, e.g. {"stop": ["###"]}: ' + e.message;
-      $('overrides-error').textContent = msg;
-      problems.push(msg);
+      overrides = null;
+      fail('overrides', 'Request overrides must be a JSON object, e.g. {"stop": ["###"]}: ' + e.message);
+    }
+    if (overrides) {
+      const owned = Object.keys(overrides).filter((k) => PROTECTED_OVERRIDES.includes(k));
+      if (owned.length) {
+        fail('overrides', 'Request overrides cannot change ' + owned.join(', ') + ': Parley sets '
+          + (owned.length > 1 ? 'them' : 'it') + ' itself.');
+      } else if (new TextEncoder().encode(JSON.stringify(overrides)).length > MAX_OVERRIDES_BYTES) {
+        fail('overrides', 'Request overrides are limited to 16 KB.');
+      } else if (Object.keys(overrides).length) envelope.overrides = overrides;
     }
   }
-  const metadata = {};
-  document.querySelectorAll('#metadata-rows .meta-row').forEach((row) => {
-    const [k, v] = row.querySelectorAll('input');
-    if (k.value.trim()) metadata[k.value.trim()] = v.value;
-    else if (v.value.trim()) problems.push('A metadata value needs a key.');
-  });
-  return {
-    envelope: {
-      endpoint_mode: $('endpoint-mode').value,
-      correlation_id: $('correlation-id').value.trim() || null,
-      metadata,
-      overrides,
-    },
-    problems,
-  };
+  return { envelope, problems };
+}
+
+/** Fills the advanced envelope fields (the envelope a chat's last message was sent with, or the defaults). */
+function fillEnvelope(env) {
+  const e = env || {};
+  $('endpoint-mode').value = ENDPOINT_MODES[e.endpoint_mode] ? e.endpoint_mode : 'chat_completions';
+  $('correlation-id').value = e.correlation_id || '';
+  $('metadata-rows').innerHTML = '';
+  for (const [k, v] of Object.entries(e.metadata || {})) if (k !== 'source') addMetadataRow(k, v);
+  $('overrides').value = e.overrides && Object.keys(e.overrides).length ? JSON.stringify(e.overrides) : '';
+  ENVELOPE_ERRORS.forEach((id) => setFieldError(id, ''));
+  updateAdvancedSummary();
+}
+
+/** What the collapsed "Advanced" heading says is set, so a non-default envelope is never invisible. */
+function updateAdvancedSummary() {
+  const parts = [];
+  const mode = $('endpoint-mode').value;
+  if (mode !== 'chat_completions') parts.push(ENDPOINT_MODES[mode] || mode);
+  if ($('correlation-id').value.trim()) parts.push('correlation id');
+  const n = [...document.querySelectorAll('#metadata-rows .meta-row input:first-child')].filter((i) => i.value.trim()).length;
+  if (n) parts.push(n + ' metadata');
+  if ($('overrides').value.trim()) parts.push('overrides');
+  $('advanced-summary').textContent = parts.length ? '· ' + parts.join(', ') : '';
+  $('add-metadata').disabled = document.querySelectorAll('#metadata-rows .meta-row').length >= MAX_METADATA;
+}
+
+/** Label/value pairs describing a stored envelope (per-message details). */
+function envelopeEntries(env) {
+  if (!env) return [];
+  const out = [];
+  if (env.endpoint_mode) out.push(['Endpoint mode', ENDPOINT_MODES[env.endpoint_mode] || env.endpoint_mode]);
+  if (env.correlation_id) out.push(['Correlation id', env.correlation_id]);
+  const meta = Object.entries(env.metadata || {});
+  if (meta.length) out.push(['Metadata', meta.map(([k, v]) => k + '=' + v).join(', ')]);
+  if (env.overrides && Object.keys(env.overrides).length) out.push(['Overrides', JSON.stringify(env.overrides)]);
+  return out;
 }
 
 function addMetadataRow(k = '', v = '') {
   const row = el('div', { class: 'meta-row' },
-    el('input', { type: 'text', 'aria-label': 'Metadata key', placeholder: 'key', value: k }),
-    el('input', { type: 'text', 'aria-label': 'Metadata value', placeholder: 'value', value: v }));
+    el('input', { type: 'text', 'aria-label': 'Metadata key', placeholder: 'key', value: k, maxlength: 64,
+      spellcheck: 'false', autocomplete: 'off' }),
+    el('input', { type: 'text', 'aria-label': 'Metadata value', placeholder: 'value', value: v, maxlength: 512,
+      autocomplete: 'off' }));
   row.append(el('button', { type: 'button', class: 'quiet small', 'aria-label': 'Remove metadata row', text: '×',
-    onclick: () => row.remove() }));
+    onclick: () => { row.remove(); setFieldError('metadata-error', ''); updateAdvancedSummary(); $('add-metadata').focus(); } }));
   $('metadata-rows').append(row);
+  updateAdvancedSummary();
+  return row;
 }
 
 function sameParams(a, b) {
@@ -671,6 +994,11 @@ function setBusy(busy) {
 async function addFiles(files) {
   $('attach-error').textContent = '';
   for (const f of files) {
+    if (state.attachments.length >= MAX_ATTACHMENTS) {
+      $('attach-error').textContent = '“' + (f.name || 'pasted file') + '” was not added: at most ' + MAX_ATTACHMENTS
+        + ' attachments per message.';
+      continue;
+    }
     const total = state.attachments.reduce((n, a) => n + a.size, 0) + f.size;
     if (f.size > MAX_ATTACHMENT_BYTES || total > MAX_ATTACHMENT_BYTES) {
       $('attach-error').textContent = '“' + (f.name || 'pasted file') + '” (' + humanSize(f.size) + ') was not added: '
@@ -730,10 +1058,13 @@ async function send(content, parentOverride) {
   showError('');
   const { params, problems } = readParams();
   const env = readEnvelope();
-  const all = problems.concat(env.problems);
-  if (all.length) {
-    showError(all.join(' '));
-    if (env.problems.length) $('advanced').open = true;
+  if (problems.length) {
+    showError(problems.join(' '));
+    return false;
+  }
+  if (env.problems.length) {
+    // shown next to their fields (readEnvelope); the banner only points there
+    showError('Check the advanced settings: ' + env.problems.join(' '));
     return false;
   }
   setBusy(true);
@@ -747,7 +1078,7 @@ async function send(content, parentOverride) {
   }
   const path = currentPath();
   const parent = parentOverride !== undefined ? parentOverride : (path.length ? path[path.length - 1].id : null);
-  const body = { content, idempotency_key: newKey() };
+  const body = { content, idempotency_key: newKey(), ...env.envelope };
   if (parent) body.parent_id = parent;
   if (state.attachments.length) {
     try {
@@ -760,7 +1091,8 @@ async function send(content, parentOverride) {
     }
   }
   const pendingUser = { id: 'pending-' + body.idempotency_key, role: 'user', content, status: 'complete',
-    parent_id: parent, created_at: new Date().toISOString() };
+    parent_id: parent, created_at: new Date().toISOString(), envelope: Object.keys(env.envelope).length ? env.envelope : null,
+    attachments: state.attachments.map((a) => ({ name: a.name, mime_type: a.type, size_bytes: a.size })) };
   session.messages.push(pendingUser);
   state.sel[parent || 'root'] = pendingUser.id;
   renderAll();
@@ -771,6 +1103,7 @@ async function send(content, parentOverride) {
       method: 'POST', headers: { Accept: 'text/event-stream' }, body: JSON.stringify(body), signal: controller.signal });
   } catch (e) {
     dropPending(pendingUser);
+    if (body.attachments) $('attach-error').textContent = 'The attachments could not be sent: ' + e.message + '.';
     showError('Could not reach Parley: ' + e.message + '. Your message is back in the box.');
     $('input').value = content;
     setBusy(false);
@@ -780,19 +1113,34 @@ async function send(content, parentOverride) {
     const err = await failure(res);
     dropPending(pendingUser);
     $('input').value = content;
-    if (err.body && err.body.error && err.body.error.param === 'attachments') {
-      $('attach-error').textContent = 'The server refused the attachments: ' + err.message
-        + '. Remove them to send the text alone.';
-    } else {
-      showError('Your message was not sent: ' + err.message);
-    }
+    showRefusal(err, !!body.attachments);
     setBusy(false);
     return false;
   }
+  ENVELOPE_ERRORS.forEach((id) => setFieldError(id, ''));
+  $('attach-error').textContent = '';
   state.attachments = [];
   renderChips();
   await runTurn(res, controller, pendingUser);
   return true;
+}
+
+/** A refused turn (400/413): next to the field the server's {@code param} names, else in the banner. */
+function showRefusal(err, hadAttachments) {
+  const param = (err.body && err.body.error && err.body.error.param) || (err.status === 413 && hadAttachments ? 'attachments' : null);
+  const field = fieldFor(param);
+  if (field && field.error === 'attach-error') {
+    setFieldError('attach-error', (err.status === 413 ? 'The attachments are too large for the server: '
+      : 'The server refused the attachments: ') + err.message.replace(/\.$/, '') + '. Remove them to send the text alone.');
+  } else if (field) {
+    showFieldError(param, err.message);
+    showError('Your message was not sent: check the advanced settings (' + err.message + ').');
+  } else {
+    showError('Your message was not sent: ' + err.message);
+    return;
+  }
+  const focus = $(field.focus);
+  if (focus && !focus.disabled) focus.focus();
 }
 
 function dropPending(pendingUser) {
@@ -1060,7 +1408,10 @@ function wire() {
   $('file').addEventListener('change', () => { addFiles([...$('file').files]); $('file').value = ''; });
   $('stop').addEventListener('click', () => stop());
   $('new-chat').addEventListener('click', () => resetChat());
-  $('new-with-other').addEventListener('click', () => resetChat());
+  $('new-with-other').addEventListener('click', () => openSwitchDialog());
+  $('switch-cancel').addEventListener('click', () => $('switch-dialog').close());
+  $('switch-empty').addEventListener('click', () => switchModel(false));
+  $('switch-fork').addEventListener('click', () => switchModel(true));
   $('clear-all').addEventListener('click', () => clearAll());
   $('model').addEventListener('change', () => {
     localStorage.setItem('parley.model', $('model').value);
@@ -1073,8 +1424,12 @@ function wire() {
   });
   $('max-tokens').addEventListener('input', updateGauge);
   $('system-prompt').addEventListener('input', updateGauge);
-  $('overrides').addEventListener('blur', () => readEnvelope());
-  $('add-metadata').addEventListener('click', () => addMetadataRow());
+  $('overrides').addEventListener('blur', () => { if ($('overrides').value.trim()) readEnvelope(); });
+  $('overrides').addEventListener('input', () => { setFieldError('overrides-error', ''); updateAdvancedSummary(); });
+  $('correlation-id').addEventListener('input', () => { setFieldError('correlation-id-error', ''); updateAdvancedSummary(); });
+  $('endpoint-mode').addEventListener('change', () => { setFieldError('endpoint-mode-error', ''); updateAdvancedSummary(); });
+  $('metadata-rows').addEventListener('input', () => { setFieldError('metadata-error', ''); updateAdvancedSummary(); });
+  $('add-metadata').addEventListener('click', () => addMetadataRow().querySelector('input').focus());
   $('why-no-models').addEventListener('click', showWhy);
   $('close-why').addEventListener('click', () => $('why-dialog').close());
   $('view-code').addEventListener('click', () => state.session && showCode('python'));
@@ -1089,13 +1444,7 @@ function wire() {
   });
   $('copy-code').addEventListener('click', () => copyText($('code').textContent, $('copy-code')));
   $('close-code').addEventListener('click', () => $('code-dialog').close());
-  $('export').addEventListener('click', () => {
-    if (!state.session) return;
-    const a = el('a', { href: '/v1/chat/sessions/' + state.session.id + '/export?format=markdown', download: '' });
-    document.body.append(a);
-    a.click();
-    a.remove();
-  });
+  wireExportMenu();
   $('fullscreen').addEventListener('click', () => toggleFullscreen());
   document.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape' && document.body.classList.contains('fullscreen') && !document.querySelector('dialog[open]')) {
@@ -1112,9 +1461,7 @@ function wire() {
     const shown = narrow ? document.body.classList.contains('sidebar-open') : !document.body.classList.contains('no-sidebar');
     $('toggle-sidebar').setAttribute('aria-expanded', shown ? 'true' : 'false');
   });
-  $('advanced-note').textContent = 'Top-p and the system prompt are sent with the chat. Endpoint mode, correlation id, '
-    + 'metadata and request overrides are validated and kept in this page only: the chat service does not accept them '
-    + 'yet (it calls Chat Completions with the chat id as correlation id and metadata source=playground).';
+  updateAdvancedSummary();
 }
 
 function toggleFullscreen(force) {

@@ -111,9 +111,9 @@ class PlaygroundUiIT {
         assertThat(page.locator("#metrics")).hasText(Pattern.compile(
                 "^TTFT \\d+ ms · \\d+(\\.\\d+)? tok/s · 150 tokens · latency \\d+ ms$"));
         // per-message metrics on expand
-        lastAnswer(page).getByText("Metrics").click();
-        assertThat(lastAnswer(page).locator(".msg-metrics")).containsText("time to first token");
-        assertThat(lastAnswer(page).locator(".msg-metrics")).containsText("completion 150 tokens");
+        lastAnswer(page).getByText("Details").click();
+        assertThat(lastAnswer(page).locator(".msg-details")).containsText("time to first token");
+        assertThat(lastAnswer(page).locator(".msg-details")).containsText("completion 150 tokens");
         // context gauge from the server's prompt tokens against max_model_len
         assertThat(page.locator("#context-gauge")).hasText(Pattern.compile("^Context: [\\d,]+ / 8,192 tokens$"));
         input(page).fill("x".repeat(40_000));
@@ -126,9 +126,16 @@ class PlaygroundUiIT {
         assertThat(page.locator("#lock-banner")).containsText(LLAMA + " is locked for this chat");
         assertThat(page.getByLabel("Model")).isDisabled();
         Ui.screenshot(page, "playground-answer.png");
+        // a new chat with another model: carry the conversation over (PlaygroundAdvancedIT) or start empty
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat with another model")).click();
+        Locator dialog = page.locator("#switch-dialog");
+        assertThat(dialog.getByLabel("Continue with")).isFocused();
+        dialog.getByLabel("Continue with").selectOption(ECHO);
+        dialog.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Start empty")).click();
+        assertThat(dialog).isHidden();
         assertThat(page.locator("#lock-banner")).isHidden();
         assertThat(page.getByLabel("Model")).isEnabled();
+        assertThat(page.getByLabel("Model")).hasValue(ECHO);
         assertThat(page.locator(".msg")).hasCount(0);
         page.context().close();
     }
@@ -317,7 +324,7 @@ class PlaygroundUiIT {
     }
 
     @Test
-    void attachmentsShowAsChipsTheCapIsEnforcedAndTheServersRefusalIsShownInline(LocalPlatform platform)
+    void attachmentsByPickerDropAndPasteShowAsChipsTheCapIsEnforcedAndTheyAreSentWithTheMessage(LocalPlatform platform)
             throws IOException {
         Page page = ui.login(platform, "alice");
         page.getByLabel("Model").selectOption(ECHO);
@@ -359,12 +366,14 @@ class PlaygroundUiIT {
             Files.deleteIfExists(big);
         }
 
-        // chat-service does not take attachments yet: its 400 is shown inline, text and chips are kept
+        // sent with the message and shown on it; the composer is empty again
         input(page).fill("What is in these files?");
         send(page).click();
-        assertThat(page.locator("#attach-error")).containsText("The server refused the attachments");
-        assertThat(input(page)).hasValue("What is in these files?");
-        assertThat(chips).hasCount(2);
+        awaitAnswerEnd(page);
+        assertThat(chips).hasCount(0);
+        assertThat(page.locator("#attach-error")).isHidden();
+        assertThat(page.locator(".msg.user .msg-attachments .chip-name")).hasText(new String[] { "notes.txt",
+                "data.json" });
         page.context().close();
     }
 

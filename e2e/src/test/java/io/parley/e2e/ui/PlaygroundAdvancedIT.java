@@ -1,0 +1,367 @@
+package io.parley.e2e.ui;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static io.parley.e2e.ui.Ui.ECHO;
+import static io.parley.e2e.ui.Ui.LLAMA;
+import static io.parley.e2e.ui.Ui.awaitAnswerEnd;
+import static io.parley.e2e.ui.Ui.chat;
+import static io.parley.e2e.ui.Ui.input;
+import static io.parley.e2e.ui.Ui.lastAnswer;
+import static io.parley.e2e.ui.Ui.send;
+import static io.parley.e2e.ui.Ui.sessions;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.microsoft.playwright.Download;
+import com.microsoft.playwright.FileChooser;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Route;
+import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.AriaRole;
+import com.microsoft.playwright.options.FilePayload;
+
+import io.parley.e2e.Clients;
+import io.parley.e2e.PlatformExtension;
+import io.parley.e2e.platform.LocalPlatform;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * The playground's turn envelope, attachments, export menu and fork (issue 6) in Debian's Chromium against the
+ * running platform: what the page sends reaches chat-service, the proxy and usage-service, is stored with the message
+ * and shown again after a reload, and belongs to its user only.
+ */
+@ExtendWith(PlatformExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PlaygroundAdvancedIT {
+
+    private Ui ui;
+
+    @BeforeAll
+    void browser() {
+        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
+        ui = Ui.start();
+    }
+
+    @AfterAll
+    void closeBrowser() {
+        if (ui != null) {
+            ui.close();
+        }
+    }
+
+    @Test
+    void responsesModeWithMetadataCorrelationIdAndOverridesStreamsAndIsShownInTheMessageDetails(
+            LocalPlatform platform) {
+        String correlationId = "ui-run-" + UUID.randomUUID().toString().substring(0, 8);
+        Page page = ui.login(platform, "alice");
+        page.getByLabel("Model").selectOption(LLAMA);
+        page.locator("#advanced summary").click();
+        page.getByLabel("Endpoint mode").selectOption("Responses");
+        page.getByLabel("Correlation id").fill(correlationId);
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("+ Add key/value")).click();
+        page.getByLabel("Metadata key").fill("team");
+        page.getByLabel("Metadata value").fill("search");
+        page.getByLabel("Request overrides (JSON object)").fill("{\"max_tokens\": 4}");
+        assertThat(page.locator("#advanced-summary")).hasText("· Responses, correlation id, 1 metadata, overrides");
+        assertThat(page.locator("#advanced-note")).not().containsText("kept in this page only");
+        input(page).fill("Answer through the Responses API");
+        Ui.screenshot(page, "playground-advanced-envelope.png");
+        input(page).press("Enter");
+
+        assertThat(page.locator(".msg.user .body")).hasText("Answer through the Responses API");
+        awaitAnswerEnd(page);
+        assertTrue(!lastAnswer(page).locator(".body").textContent().isBlank(), "the answer has text");
+        // the override reached the serving pod: four tokens, whatever max tokens says
+        lastAnswer(page).getByText("Details").click();
+        Locator details = lastAnswer(page).locator(".msg-details");
+        assertThat(details).containsText("completion 4 tokens");
+        assertEnvelopeShown(details, correlationId);
+        page.locator("#advanced summary").click();
+        Ui.screenshot(page, "playground-envelope-details.png");
+
+        // stored with the user message: shown again after a reload, and the fields continue with it
+        page.reload();
+        assertThat(page.locator(".msg.user .body")).hasText("Answer through the Responses API");
+        Locator userMessage = page.locator(".msg.user").last();
+        userMessage.getByText("Details").click();
+        assertEnvelopeShown(userMessage.locator(".msg-details"), correlationId);
+        assertThat(page.getByLabel("Endpoint mode")).hasValue("responses");
+        assertThat(page.getByLabel("Correlation id")).hasValue(correlationId);
+
+        // the call itself, as usage-service recorded it: the Responses endpoint, the correlation id, the metadata
+        String admin = Clients.token(platform, "admin");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<Map<String, Object>> records = Clients.usage(platform, admin)
+                    .queryParam("user", "alice").queryParam("correlation_id", correlationId)
+                    .get("/admin/usage").then().statusCode(200).extract().jsonPath().getList("data");
+            assertEquals(1, records.size(), records.toString());
+            assertEquals("responses", records.get(0).get("endpoint_kind"));
+            assertEquals(4, ((Number) records.get(0).get("completion_tokens")).intValue());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> metadata = (Map<String, Object>) records.get(0).get("metadata");
+            assertEquals("search", metadata.get("team"), metadata.toString());
+            assertEquals("playground", metadata.get("source"), metadata.toString());
+        });
+        page.context().close();
+    }
+
+    private static void assertEnvelopeShown(Locator details, String correlationId) {
+        assertThat(details.locator("dt")).hasText(new String[] { "Endpoint mode", "Correlation id", "Metadata",
+                "Overrides" });
+        assertThat(details.locator("dd")).hasText(new String[] { "Responses", correlationId, "team=search",
+                "{\"max_tokens\":4}" });
+    }
+
+    @Test
+    void envelopeProblemsAreShownNextToTheirFieldsFromThePageAndFromTheServer(LocalPlatform platform) {
+        Page page = ui.login(platform, "alice");
+        page.getByLabel("Model").selectOption(ECHO);
+        page.locator("#advanced summary").click();
+        // checked in the page before anything is sent
+        page.getByLabel("Request overrides (JSON object)").fill("{\"model\": \"other\"}");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("+ Add key/value")).click();
+        page.getByLabel("Metadata key").fill("source");
+        input(page).fill("not sent");
+        input(page).press("Enter");
+        assertThat(page.locator("#overrides-error")).hasText("Request overrides cannot change model: Parley sets it itself.");
+        assertThat(page.getByLabel("Request overrides (JSON object)")).hasAttribute("aria-invalid", "");
+        assertThat(page.locator("#metadata-error")).containsText("“source” is reserved");
+        assertThat(page.locator(".msg")).hasCount(0);
+        page.getByLabel("Request overrides (JSON object)").fill("{\"stop\": [\"###\"]}");
+        assertThat(page.locator("#overrides-error")).isHidden();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Remove metadata row")).click();
+
+        // the server's own check: a correlation id the page would not send, put into the request on its way out
+        page.getByLabel("Correlation id").fill("fine-id");
+        page.route("**/turns", route -> route.resume(new Route.ResumeOptions().setPostData(
+                route.request().postData().replace("\"correlation_id\":\"fine-id\"", "\"correlation_id\":\"not fine!\""))));
+        input(page).fill("refused by the server");
+        input(page).press("Enter");
+        assertThat(page.locator("#correlation-id-error")).not().isEmpty();
+        assertThat(page.locator("#error-banner")).containsText("check the advanced settings");
+        assertThat(input(page)).hasValue("refused by the server");
+        assertThat(page.locator(".msg")).hasCount(0);
+        page.unroute("**/turns");
+
+        // fixed: sent, and the field's error goes away
+        send(page).click();
+        awaitAnswerEnd(page);
+        assertThat(page.locator("#correlation-id-error")).isHidden();
+        assertThat(lastAnswer(page).locator(".body")).hasText("refused by the server");
+        page.context().close();
+    }
+
+    @Test
+    void aPngFromThePickerIsSentStoredShownAfterReloadAndDownloadsTheSameBytesOnlyForItsOwner(
+            LocalPlatform platform) throws IOException {
+        byte[] png = png();
+        Page page = ui.login(platform, "alice");
+        page.getByLabel("Model").selectOption(ECHO);
+        FileChooser picker = page.waitForFileChooser(() -> page.getByRole(AriaRole.BUTTON,
+                new Page.GetByRoleOptions().setName("Attach files")).click());
+        picker.setFiles(new FilePayload("dot.png", "image/png", png));
+        Locator chip = page.locator("#chips .chip");
+        assertThat(chip).hasCount(1);
+        assertThat(chip).containsText("png");
+        assertThat(chip).containsText("dot.png");
+        assertThat(chip).containsText(png.length + " B");
+
+        // more than 100 MB is refused before it is read, with a clear message; the PNG stays
+        page.evaluate("() => { const dt = new DataTransfer();"
+                + " dt.items.add(new File([new ArrayBuffer(100 * 1024 * 1024 + 1)], 'huge.bin'));"
+                + " const input = document.getElementById('file'); input.files = dt.files;"
+                + " input.dispatchEvent(new Event('change', { bubbles: true })); }");
+        assertThat(page.locator("#attach-error")).hasText("“huge.bin” (100.0 MB) was not added: attachments are limited "
+                + "to 100 MB per message.");
+        assertThat(chip).hasCount(1);
+
+        input(page).fill("What is in this picture?");
+        send(page).click();
+        awaitAnswerEnd(page);
+        assertThat(page.locator("#chips .chip")).hasCount(0);
+        assertThat(page.locator("#attach-error")).isHidden();
+        assertThat(lastAnswer(page).locator(".body")).hasText("What is in this picture?");
+
+        // stored with the message: after a reload the history shows it as a chip that downloads the same bytes
+        page.reload();
+        Locator stored = page.locator(".msg.user .msg-attachments a.chip");
+        assertThat(stored).hasCount(1);
+        assertThat(stored).containsText("dot.png");
+        assertThat(stored).containsText(png.length + " B");
+        assertThat(stored).hasAttribute("aria-label", "Download dot.png, image/png, " + png.length + " B");
+        Ui.screenshot(page, "playground-attachment-history.png");
+        Download download = page.waitForDownload(stored::click);
+        assertEquals("dot.png", download.suggestedFilename());
+        assertArrayEquals(png, Files.readAllBytes(download.path()));
+        String url = stored.getAttribute("href");
+        assertTrue(url.matches("/v1/chat/sessions/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}"), url);
+        page.context().close();
+
+        // bob: not in his history, and the attachment's address answers 404
+        Page bob = ui.login(platform, "bob");
+        assertThat(bob.locator("#sessions")).not().containsText("What is in this picture?");
+        assertEquals(404, bob.request().get(platform.chatUrl() + url).status());
+        bob.context().close();
+    }
+
+    @Test
+    void attachmentsTheServerRefusesAreShownNextToTheAttachments(LocalPlatform platform) {
+        Page page = ui.login(platform, "alice");
+        page.getByLabel("Model").selectOption(ECHO);
+        page.locator("#file").setInputFiles(new FilePayload("notes.txt", "text/plain",
+                "hello world".getBytes(StandardCharsets.UTF_8)));
+        // a size that does not match the bytes, put into the request on its way out
+        page.route("**/turns", route -> route.resume(new Route.ResumeOptions().setPostData(
+                route.request().postData().replace("\"size_bytes\":11", "\"size_bytes\":12"))));
+        input(page).fill("with a wrong size");
+        send(page).click();
+        assertThat(page.locator("#attach-error")).containsText("The server refused the attachments: ");
+        assertThat(page.locator("#attach-error")).containsText("Remove them to send the text alone.");
+        assertThat(page.locator("#chips .chip")).hasCount(1);
+        assertThat(input(page)).hasValue("with a wrong size");
+        assertThat(page.locator(".msg")).hasCount(0);
+        page.context().close();
+    }
+
+    @Test
+    void exportMenuDownloadsJsonWithTheMessagesAndMarkdownByKeyboard(LocalPlatform platform) throws IOException {
+        Page page = ui.login(platform, "alice");
+        chat(page, ECHO, "export me, please");
+        awaitAnswerEnd(page);
+
+        Locator export = page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Export").setExact(true));
+        export.click();
+        assertThat(export).hasAttribute("aria-expanded", "true");
+        Locator menu = page.getByRole(AriaRole.MENU);
+        assertThat(menu.getByRole(AriaRole.MENUITEM)).hasText(new String[] { "Markdown (.md)", "JSON (.json)" });
+        Ui.screenshot(page, "playground-export-menu.png");
+        Download json = page.waitForDownload(() -> menu.getByRole(AriaRole.MENUITEM,
+                new Locator.GetByRoleOptions().setName("JSON (.json)")).click());
+        assertTrue(json.suggestedFilename().matches("chat-[0-9a-f-]{36}\\.json"), json.suggestedFilename());
+        JsonPath exported = JsonPath.from(Files.readString(json.path()));
+        assertEquals(List.of("user", "assistant"), exported.getList("messages.role"));
+        assertEquals(List.of("export me, please", "export me, please"), exported.getList("messages.content"));
+        assertEquals(ECHO, exported.getString("model_name"));
+        assertThat(menu).isHidden();
+        assertThat(export).isFocused();
+
+        // keyboard: ArrowDown opens the menu on its first item, Enter downloads Markdown, Escape closes it
+        export.press("ArrowDown");
+        assertThat(menu.getByRole(AriaRole.MENUITEM, new Locator.GetByRoleOptions().setName("Markdown (.md)")))
+                .isFocused();
+        Download markdown = page.waitForDownload(() -> page.keyboard().press("Enter"));
+        assertTrue(markdown.suggestedFilename().endsWith(".md"), markdown.suggestedFilename());
+        assertTrue(Files.readString(markdown.path()).contains("export me, please"));
+        export.press("ArrowDown");
+        page.keyboard().press("ArrowDown");
+        assertThat(menu.getByRole(AriaRole.MENUITEM, new Locator.GetByRoleOptions().setName("JSON (.json)")))
+                .isFocused();
+        page.keyboard().press("Escape");
+        assertThat(menu).isHidden();
+        assertThat(export).isFocused();
+        page.context().close();
+    }
+
+    @Test
+    void forkFromAMessageOpensANewChatWithTheBranchAndTheLockBannerCarriesItToAnotherModel(LocalPlatform platform) {
+        Page page = ui.login(platform, "alice");
+        chat(page, ECHO, "fork question one");
+        awaitAnswerEnd(page);
+        chat(page, ECHO, "fork question two");
+        awaitAnswerEnd(page);
+        String original = chatId(page);
+
+        // fork from the first answer: a new chat holding question one and its answer, the original unchanged
+        page.locator(".msg.assistant").first().getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions()
+                .setName("Fork from here")).click();
+        assertThat(page.locator("#notice")).containsText("Forked from “fork question one”");
+        String forked = chatId(page);
+        assertNotEquals(original, forked);
+        assertThat(page.locator(".msg .body")).hasText(new String[] { "fork question one", "fork question one" });
+        assertThat(sessions(page).first().locator(".session-title")).hasText("fork question one (fork)");
+        assertThat(sessions(page).first()).hasClass(Pattern.compile("\\bactive\\b"));
+        chat(page, ECHO, "a new turn in the fork");
+        awaitAnswerEnd(page);
+        assertThat(page.locator(".msg .body")).hasText(new String[] { "fork question one", "fork question one",
+                "a new turn in the fork", "a new turn in the fork" });
+        Ui.screenshot(page, "playground-fork.png");
+
+        // the original still has its four messages
+        String alice = Clients.token(platform, "alice");
+        assertEquals(4, Clients.chat(platform, alice).get("/v1/chat/sessions/" + original).then().statusCode(200)
+                .extract().jsonPath().getList("messages").size());
+
+        // lock banner: "new chat with another model" carries the conversation over to the other model
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat with another model")).click();
+        Locator dialog = page.locator("#switch-dialog");
+        assertThat(dialog).isVisible();
+        assertThat(dialog.getByLabel("Continue with")).isFocused();
+        dialog.getByLabel("Continue with").selectOption(LLAMA);
+        dialog.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Carry the conversation over")).click();
+        assertThat(dialog).isHidden();
+        assertThat(page.locator("#lock-banner")).containsText(LLAMA + " is locked for this chat");
+        assertThat(page.locator("#notice")).containsText("to continue with " + LLAMA);
+        assertThat(sessions(page).first().locator(".session-title")).hasText("fork question one (" + LLAMA + ")");
+        assertNotEquals(forked, chatId(page));
+        assertThat(page.locator(".msg .body")).hasCount(4);
+        assertThat(page.locator(".msg.user .body").last()).hasText("a new turn in the fork");
+        page.getByLabel("Max tokens").fill("8");
+        chat(page, LLAMA, "and now the other model answers");
+        awaitAnswerEnd(page);
+        assertThat(page.locator(".msg .who").last()).hasText(LLAMA);
+        String carried = chatId(page);
+        page.context().close();
+
+        // bob sees none of it
+        Page bob = ui.login(platform, "bob");
+        assertThat(bob.locator("#sessions")).not().containsText("fork question one");
+        for (String id : List.of(original, forked, carried)) {
+            assertEquals(404, bob.request().get(platform.chatUrl() + "/v1/chat/sessions/" + id).status());
+            assertEquals(404, bob.request().get(platform.chatUrl() + "/v1/chat/sessions/" + id + "/export?format=json")
+                    .status());
+        }
+        bob.context().close();
+    }
+
+    private static String chatId(Page page) {
+        assertThat(page).hasURL(Pattern.compile("#chat=[0-9a-f-]{36}$"));
+        return page.url().replaceFirst(".*#chat=", "");
+    }
+
+    /** A small real PNG (8x8, two colours). */
+    private static byte[] png() throws IOException {
+        BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < 8; x++) {
+            for (int y = 0; y < 8; y++) {
+                image.setRGB(x, y, (x + y) % 2 == 0 ? Color.ORANGE.getRGB() : Color.BLUE.getRGB());
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}
