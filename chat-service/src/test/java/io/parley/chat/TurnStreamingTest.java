@@ -98,8 +98,8 @@ class TurnStreamingTest {
         String id = Api.createSession(ALICE, "sim-model");
         Api.turn(ALICE, id, "envelope");
         Map<String, Object> call = Api.proxyRequests().stream()
-                .filter(r -> JsonPath.from(new io.vertx.core.json.JsonObject(r).encode())
-                        .getString("body.messages[-1].content").equals("envelope"))
+                .filter(r -> "envelope".equals(JsonPath.from(new io.vertx.core.json.JsonObject(r).encode())
+                        .getString("body.messages[-1].content")))
                 .findFirst().orElseThrow();
         JsonPath c = JsonPath.from(new io.vertx.core.json.JsonObject(call).encode());
         assertEquals("Bearer " + ALICE, c.getString("headers.authorization"));
@@ -176,8 +176,9 @@ class TurnStreamingTest {
         Api.turn(ALICE, id, "one");
         Api.turn(ALICE, id, "two");
         Map<String, Object> call = Api.proxyRequests().stream()
-                .filter(r -> new io.vertx.core.json.JsonObject(r).getJsonObject("body").getJsonArray("messages")
-                        .size() == 3
+                .filter(r -> "/v1/chat/completions".equals(r.get("path"))
+                        && new io.vertx.core.json.JsonObject(r).getJsonObject("body").getJsonArray("messages")
+                                .size() == 3
                         && new io.vertx.core.json.JsonObject(r).getJsonObject("body").getJsonObject("metadata")
                                 .getString("session_id").equals(id))
                 .findFirst().orElseThrow();

@@ -35,6 +35,7 @@ public class TurnBodyLimit {
 
     void install(@Observes Router router) {
         long limit = maxBodyBytes();
+        Log.infof("turn bodies over %d bytes are refused before reading", limit);
         router.route(HttpMethod.POST, "/v1/chat/sessions/:sessionId/turns").order(-1000).handler(rc -> {
             String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             long declared;
@@ -55,8 +56,10 @@ public class TurnBodyLimit {
             } catch (Exception ex) {
                 body = "{\"error\":{\"message\":\"request too large\"}}";
             }
+            // answer, then close: the rest of the body is never read
             rc.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .putHeader(HttpHeaders.CONNECTION, "close").end(body);
+                    .putHeader(HttpHeaders.CONNECTION, "close").end(body)
+                    .onComplete(done -> rc.request().connection().close());
         });
     }
 }
