@@ -81,6 +81,9 @@ class RelayBenchmarkTest {
     private HttpClient client;
     private String token;
     private int simPort;
+    /** Where proxied calls go: the in-process proxy, or the packaged proxy started as a pinned child process. */
+    private int proxyPort;
+    private Process proxyProcess;
 
     @Test
     void measureRelay() throws Exception {
@@ -102,6 +105,9 @@ class RelayBenchmarkTest {
                 "-Dsimulator.models.bench-idle.default-max-tokens=2", "-jar", jar.toAbsolutePath().toString())
                 .redirectErrorStream(true).redirectOutput(new File("target/bench-simulator.log")).start();
         Vertx vertx = Vertx.vertx();
+        for (io.netty.util.concurrent.EventExecutor loop : vertx.nettyEventLoopGroup()) {
+            loop.submit(() -> clientThreads.add(Thread.currentThread().getId())).get(10, TimeUnit.SECONDS);
+        }
         try {
             waitForSimulator();
             String simUrl = "http://127.0.0.1:" + simPort;
@@ -112,13 +118,27 @@ class RelayBenchmarkTest {
             client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                     new PoolOptions().setHttp1MaxSize(4096).setMaxWaitQueueSize(-1));
             waitForProxyRoute();
+            proxyPort = base.getPort();
+            if (processMode()) {
+                // the client (this JVM) and the simulator on the other CPU, the proxy alone on its own
+                new ProcessBuilder("taskset", "-a", "-p", "-c", othersCpu(), String.valueOf(ProcessHandle.current().pid()))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                        .waitFor(10, TimeUnit.SECONDS);
+                new ProcessBuilder("taskset", "-a", "-p", "-c", othersCpu(), String.valueOf(sim.pid()))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                        .waitFor(10, TimeUnit.SECONDS);
+                proxyProcess = startProxyProcess();
+            }
             int maxStreams = Integer.getInteger("parley.bench.max-streams", 1024);
 
             // warm-up: JIT both paths
-            for (int i = 0; i < 300; i++) {
+            for (int i = 0; i < 1500; i++) {
                 run(false, "bench-fast", 1);
                 run(true, "bench-fast", 1);
             }
+            run(true, "bench-fast", 256);
+            run(true, "bench-paced", 64);
+            jdk.jfr.Recording recording = startRecording();
             ttft(1, 400);
             ttft(256, 6);
             interTokenGaps(32, 3);
@@ -128,7 +148,14 @@ class RelayBenchmarkTest {
                 }
             }
             memoryPerOpenStream(Math.min(1024, maxStreams));
+            stopRecording(recording);
         } finally {
+            if (proxyProcess != null) {
+                proxyProcess.destroy();
+                if (!proxyProcess.waitFor(20, TimeUnit.SECONDS)) {
+                    proxyProcess.destroyForcibly();
+                }
+            }
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             sim.destroy();
             if (!sim.waitFor(10, TimeUnit.SECONDS)) {
@@ -142,16 +169,30 @@ class RelayBenchmarkTest {
     private void ttft(int concurrency, int rounds) throws Exception {
         List<Double> direct = new ArrayList<>();
         List<Double> proxied = new ArrayList<>();
+        long[] cost = new long[3]; // proxy event-loop CPU ns, whole-process-minus-client CPU ns, event-loop bytes allocated
+        long childCpu0 = proxyProcess == null ? 0 : childCpuNanos();
         for (int r = 0; r < rounds; r++) {
             boolean proxyFirst = r % 2 == 1; // alternate the order so neither path always goes first
-            List<Result> a = run(proxyFirst, "bench-fast", concurrency);
-            List<Result> b = run(!proxyFirst, "bench-fast", concurrency);
+            List<Result> a = proxyFirst ? measured(cost, "bench-fast", concurrency) : run(false, "bench-fast", concurrency);
+            List<Result> b = proxyFirst ? run(false, "bench-fast", concurrency) : measured(cost, "bench-fast", concurrency);
             (proxyFirst ? proxied : direct).addAll(a.stream().map(x -> x.ttftMs).toList());
             (proxyFirst ? direct : proxied).addAll(b.stream().map(x -> x.ttftMs).toList());
         }
-        print("TTFT c=%d n=%d ms: direct p50=%.3f p99=%.3f | proxied p50=%.3f p99=%.3f | added p50=%.3f p99=%.3f",
-                concurrency, direct.size(), pct(direct, 50), pct(direct, 99), pct(proxied, 50), pct(proxied, 99),
-                pct(proxied, 50) - pct(direct, 50), pct(proxied, 99) - pct(direct, 99));
+        int calls = proxied.size();
+        if (proxyProcess != null) {
+            print("TTFT c=%d n=%d ms: direct p50=%.3f p99=%.3f | proxied p50=%.3f p99=%.3f | added p50=%.3f p99=%.3f | "
+                    + "proxy process (pinned to CPU %s) CPU per proxied call: %.1f us", concurrency, direct.size(),
+                    pct(direct, 50), pct(direct, 99), pct(proxied, 50), pct(proxied, 99),
+                    pct(proxied, 50) - pct(direct, 50), pct(proxied, 99) - pct(direct, 99), proxyCpu(),
+                    (childCpuNanos() - childCpu0) / 1e3 / calls);
+            return;
+        }
+        print("TTFT c=%d n=%d ms: direct p50=%.3f p99=%.3f | proxied p50=%.3f p99=%.3f | added p50=%.3f p99=%.3f | "
+                + "per proxied call: %.1f us event-loop CPU, %.1f us process CPU minus client, %.1f KiB allocated on "
+                + "the proxy's event loops", concurrency, direct.size(), pct(direct, 50), pct(direct, 99),
+                pct(proxied, 50), pct(proxied, 99), pct(proxied, 50) - pct(direct, 50),
+                pct(proxied, 99) - pct(direct, 99), cost[0] / 1e3 / calls, cost[1] / 1e3 / calls,
+                cost[2] / 1024.0 / calls);
     }
 
     private void interTokenGaps(int concurrency, int rounds) throws Exception {
@@ -170,8 +211,34 @@ class RelayBenchmarkTest {
                 pct(proxied, 99), pct(proxied, 99) - pct(direct, 99));
     }
 
+    /** A proxied run, adding the proxy's CPU and allocation during it to {@code cost}. */
+    private List<Result> measured(long[] cost, String model, int concurrency) throws Exception {
+        if (proxyProcess != null) {
+            return run(true, model, concurrency); // the child's CPU is taken over the whole phase
+        }
+        long loops0 = proxyEventLoopCpuNanos();
+        long cpu0 = proxyCpuNanos();
+        long alloc0 = proxyEventLoopAllocatedBytes();
+        List<Result> results = run(true, model, concurrency);
+        cost[0] += proxyEventLoopCpuNanos() - loops0;
+        cost[1] += proxyCpuNanos() - cpu0;
+        cost[2] += proxyEventLoopAllocatedBytes() - alloc0;
+        return results;
+    }
+
     private void capacity(int n) throws Exception {
         Stats direct = stats(run(false, "bench-paced", n), n);
+        if (proxyProcess != null) {
+            long child0 = childCpuNanos();
+            Stats proxied = stats(run(true, "bench-paced", n), n);
+            long childNanos = childCpuNanos() - child0;
+            print("STREAMS n=%d itl=%dms tokens=%d: direct complete=%d lost=%d late(>%dms)=%d gap p99=%.1f | proxied "
+                    + "complete=%d lost=%d late=%d gap p99=%.1f | proxy process (pinned to CPU %s) CPU per 1000 tokens: "
+                    + "%.1f ms (%d tokens)", n, ITL_MS, PACED_TOKENS, direct.complete, direct.lost, 2 * ITL_MS,
+                    direct.late, direct.gapP99, proxied.complete, proxied.lost, proxied.late, proxied.gapP99, proxyCpu(),
+                    childNanos / 1e6 / proxied.tokens * 1000, proxied.tokens);
+            return;
+        }
         long cpu0 = proxyCpuNanos();
         long loops0 = proxyEventLoopCpuNanos();
         Stats proxied = stats(run(true, "bench-paced", n), n);
@@ -187,7 +254,7 @@ class RelayBenchmarkTest {
 
     private void memoryPerOpenStream(int n) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long before = settledHeap(memory);
+        long before = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
         List<HttpClientRequest> open = new ArrayList<>();
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -203,9 +270,15 @@ class RelayBenchmarkTest {
             });
         }
         CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        long during = settledHeap(memory);
+        long during = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
         synchronized (open) {
             open.forEach(r -> r.reset());
+        }
+        if (proxyProcess != null) {
+            print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): proxy process "
+                    + "heap after GC +%.1f MiB = %.1f KiB per stream", n, (during - before) / 1048576.0,
+                    (during - before) / 1024.0 / n);
+            return;
         }
         print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): heap +%.1f MiB = "
                 + "%.1f KiB per stream (in-process: includes the benchmark client's own side of each stream)", n,
@@ -243,7 +316,7 @@ class RelayBenchmarkTest {
 
     private RequestOptions options(boolean viaProxy) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(viaProxy ? base.getPort() : simPort).setURI("/v1/chat/completions")
+                .setPort(viaProxy ? proxyPort : simPort).setURI("/v1/chat/completions")
                 .putHeader("Content-Type", "application/json");
         if (viaProxy) {
             options.putHeader("Authorization", token);
@@ -291,12 +364,110 @@ class RelayBenchmarkTest {
         return result;
     }
 
+    // ---- the proxy as a separate, pinned process ------------------------------------------------------------------
+
+    private static boolean processMode() {
+        return "process".equals(System.getProperty("parley.bench.proxy"));
+    }
+
+    private static String othersCpu() {
+        return System.getProperty("parley.bench.others-cpu", "0");
+    }
+
+    private static String proxyCpu() {
+        return System.getProperty("parley.bench.proxy-cpu", "1");
+    }
+
+    /**
+     * Starts the packaged proxy ({@code target/quarkus-app}, build it with {@code mvn -pl inference-proxy-service package
+     * -DskipTests}) pinned to one CPU with {@code taskset}, wired to the same PostgreSQL, fake registry and usage-service
+     * and token key as the in-process one.
+     */
+    private Process startProxyProcess() throws Exception {
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("package the proxy first: mvn -B -pl inference-proxy-service package -DskipTests");
+        }
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of("taskset", "-c", proxyCpu(), "java", "-Xmx512m"));
+        Map<String, String> props = new java.util.LinkedHashMap<>();
+        props.put("quarkus.http.host", "127.0.0.1");
+        props.put("quarkus.http.port", String.valueOf(port));
+        for (String key : List.of("quarkus.datasource.jdbc.url", "quarkus.datasource.username",
+                "quarkus.datasource.password", "quarkus.rest-client.registry.url", "quarkus.rest-client.usage.url",
+                "quarkus.oidc.public-key", "quarkus.oidc.token.issuer", "quarkus.oidc.roles.role-claim-path")) {
+            props.put(key, config.getValue(key, String.class));
+        }
+        props.put("quarkus.oidc.auth-server-url", "");
+        props.put("quarkus.oidc-client.enabled", "false");
+        props.put("quarkus.oidc-client.credentials.secret", "unused");
+        props.put("parley.proxy.service-auth.enabled", "false");
+        props.put("parley.proxy.upstream.first-token-timeout", "120s");
+        props.put("parley.proxy.upstream.idle-timeout", "120s");
+        props.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(new File("target/bench-proxy.log")).start();
+        proxyPort = port;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the proxy process exited, see target/bench-proxy.log");
+            }
+            try {
+                Result r = stream(true, "bench-fast").get(5, TimeUnit.SECONDS);
+                if (r.complete && r.contentEvents > 0) {
+                    return process;
+                }
+            } catch (Exception e) {
+                // not up yet
+            }
+            TimeUnit.MILLISECONDS.sleep(300);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("the proxy process never routed bench-fast, see target/bench-proxy.log");
+    }
+
+    /** Total CPU (user + system, JIT and GC included) of the proxy process. */
+    private long childCpuNanos() {
+        return proxyProcess.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /** The proxy process's used heap after a full GC, by {@code jcmd}. */
+    private long childHeapAfterGc() throws Exception {
+        String pid = String.valueOf(proxyProcess.pid());
+        jcmd(pid, "GC.run");
+        long used = 0;
+        for (String line : jcmd(pid, "GC.heap_info").split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("(generation|heap)\\s+total \\d+K, used (\\d+)K").matcher(line);
+            if (m.find() && !line.contains("Metaspace") && !line.contains("class space")) {
+                used += Long.parseLong(m.group(2)) * 1024;
+            }
+        }
+        return used;
+    }
+
+    private static String jcmd(String pid, String command) throws Exception {
+        Process p = new ProcessBuilder("jcmd", pid, command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
     // ---- plumbing -----------------------------------------------------------------------------------------------
 
-    /** CPU of this process minus the benchmark client's threads: the proxy, its GC, and the idle fakes. */
+    /**
+     * CPU of this process minus the benchmark client's threads and the harness thread: the proxy, its GC and JIT, and
+     * the idle fakes.
+     */
     private long proxyCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long clientCpu = 0;
+        long clientCpu = threads.getCurrentThreadCpuTime(); // the harness thread measuring
         for (long id : clientThreads) {
             long t = threads.getThreadCpuTime(id);
             if (t > 0) {
@@ -314,14 +485,58 @@ class RelayBenchmarkTest {
     private long proxyEventLoopCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long total = 0;
+        for (long id : proxyEventLoops()) {
+            total += Math.max(0, threads.getThreadCpuTime(id));
+        }
+        return total;
+    }
+
+    private List<Long> proxyLoops;
+
+    /** The proxy's event-loop threads, found once (listing every thread's info is itself costly). */
+    private List<Long> proxyEventLoops() {
+        if (proxyLoops != null) {
+            return proxyLoops;
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        List<Long> ids = new ArrayList<>();
         for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info != null && info.getThreadName().startsWith("vert.x-eventloop-thread-")
                     && !clientThreads.contains(info.getThreadId()) && !FakeServices.ownsThread(info.getThreadId())) {
-                long t = threads.getThreadCpuTime(info.getThreadId());
-                total += Math.max(0, t);
+                ids.add(info.getThreadId());
             }
         }
+        proxyLoops = ids;
+        return ids;
+    }
+
+    /** Bytes allocated so far by the proxy's event-loop threads. */
+    private long proxyEventLoopAllocatedBytes() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long id : proxyEventLoops()) {
+            total += Math.max(0, threads.getThreadAllocatedBytes(id));
+        }
         return total;
+    }
+
+    /** With {@code -Dparley.bench.jfr=<file>}, a JFR recording (profile settings) of the measured phases. */
+    private static jdk.jfr.Recording startRecording() throws Exception {
+        String file = System.getProperty("parley.bench.jfr");
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        jdk.jfr.Recording recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+        recording.setDestination(Path.of(file));
+        recording.start();
+        return recording;
+    }
+
+    private static void stopRecording(jdk.jfr.Recording recording) {
+        if (recording != null) {
+            recording.stop();
+            recording.close();
+        }
     }
 
     private static long settledHeap(MemoryMXBean memory) throws InterruptedException {

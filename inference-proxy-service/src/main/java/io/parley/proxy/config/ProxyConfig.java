@@ -20,6 +20,8 @@ public interface ProxyConfig {
 
     Limits limits();
 
+    Auth auth();
+
     interface ServiceAuth {
         /** Ask the OIDC client for a token; off only in tests, where the fakes do not check tokens. */
         @WithDefault("true")
@@ -103,5 +105,18 @@ public interface ProxyConfig {
         /** Largest request body accepted (multimodal attachments included); larger gets 413 before it is buffered. */
         @WithDefault("104857600")
         long maxRequestBytes();
+    }
+
+    interface Auth {
+        /**
+         * Bearer JWTs remembered after OIDC verified them (keyed by the token), so a client's next call skips the
+         * signature check; 0 turns the cache off. Parley API keys are never cached.
+         */
+        @WithDefault("10000")
+        int tokenCacheSize();
+
+        /** Longest time a verified token is remembered (never beyond its {@code exp}). */
+        @WithDefault("60s")
+        Duration tokenCacheTtl();
     }
 }

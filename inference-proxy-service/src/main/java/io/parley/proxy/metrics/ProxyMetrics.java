@@ -47,21 +47,40 @@ public class ProxyMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(120)).register(registry);
     }
 
+    /** The meters of one (model, endpoint kind, status), registered on first use and then reused. */
+    private record CallKey(String model, String endpointKind, String status) {
+    }
+
+    private record CallMeters(Timer latency, Counter requests, Counter promptTokens, Counter completionTokens) {
+    }
+
+    private final Map<CallKey, CallMeters> callMeters = new ConcurrentHashMap<>();
+
     public void call(String model, String endpointKind, String status, long latencyNanos, int promptTokens,
             int completionTokens) {
-        Timer.builder("parley_proxy_latency").description("request received to last byte").tag("model", model)
-                .tag("status", status).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10)).register(registry).record(Duration.ofNanos(latencyNanos));
-        Counter.builder("parley_proxy_requests").description("proxied calls").tag("model", model)
-                .tag("endpoint_kind", endpointKind).tag("status", status).register(registry).increment();
+        CallMeters m = callMeters.computeIfAbsent(new CallKey(model, endpointKind, status), this::callMeters);
+        m.latency().record(latencyNanos, TimeUnit.NANOSECONDS);
+        m.requests().increment();
         if (promptTokens > 0) {
-            Counter.builder("parley_proxy_tokens").description("tokens by kind").tag("model", model).tag("kind", "prompt")
-                    .register(registry).increment(promptTokens);
+            m.promptTokens().increment(promptTokens);
         }
         if (completionTokens > 0) {
-            Counter.builder("parley_proxy_tokens").description("tokens by kind").tag("model", model)
-                    .tag("kind", "completion").register(registry).increment(completionTokens);
+            m.completionTokens().increment(completionTokens);
         }
+    }
+
+    private CallMeters callMeters(CallKey key) {
+        Timer latency = Timer.builder("parley_proxy_latency").description("request received to last byte")
+                .tag("model", key.model()).tag("status", key.status()).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        Counter requests = Counter.builder("parley_proxy_requests").description("proxied calls").tag("model", key.model())
+                .tag("endpoint_kind", key.endpointKind()).tag("status", key.status()).register(registry);
+        Counter prompt = Counter.builder("parley_proxy_tokens").description("tokens by kind").tag("model", key.model())
+                .tag("kind", "prompt").register(registry);
+        Counter completion = Counter.builder("parley_proxy_tokens").description("tokens by kind")
+                .tag("model", key.model()).tag("kind", "completion").register(registry);
+        return new CallMeters(latency, requests, prompt, completion);
     }
 
     public void upstreamError(String model, String reason) {

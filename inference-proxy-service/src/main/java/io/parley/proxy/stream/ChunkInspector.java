@@ -28,21 +28,105 @@ public final class ChunkInspector {
     }
 
     public static int inspect(Buffer event) {
+        byte[] bytes = event.getBytes();
+        return inspect(bytes, 0, bytes.length);
+    }
+
+    /**
+     * The flags of the event in {@code b[from, to)}, in one pass: at each quote, the keys of interest are compared and
+     * the value after their colon looked at.
+     */
+    public static int inspect(byte[] b, int from, int to) {
         int flags = 0;
-        if (valueStartsWith(event, K_USAGE, '{')) {
-            flags |= USAGE;
+        boolean done = false;
+        for (int i = from; i < to; i++) {
+            byte c = b[i];
+            if (c == '"') {
+                flags |= keyAt(b, i, to);
+            } else if (c == '[' && !done && matches(b, i, to, DONE_MARK)) {
+                done = true;
+            }
         }
-        if (nonEmptyString(event, K_CONTENT) || nonEmptyString(event, K_TEXT) || nonEmptyString(event, K_REASONING)
-                || nonEmptyArray(event, K_TOOL_CALLS)) {
-            flags |= CONTENT;
+        return flags == 0 && done ? DONE : flags;
+    }
+
+    /** The flag the key starting at {@code b[i]} (a quote) contributes, or 0. */
+    private static int keyAt(byte[] b, int i, int to) {
+        if (i + 1 >= to) {
+            return 0;
         }
-        if (valueStartsWith(event, K_ERROR, '{')) {
-            flags |= ERROR;
+        byte[] key;
+        int flag;
+        switch (b[i + 1]) {
+            case 'c' -> {
+                key = K_CONTENT;
+                flag = CONTENT;
+            }
+            case 't' -> {
+                key = i + 2 < to && b[i + 2] == 'o' ? K_TOOL_CALLS : K_TEXT;
+                flag = CONTENT;
+            }
+            case 'r' -> {
+                key = K_REASONING;
+                flag = CONTENT;
+            }
+            case 'u' -> {
+                key = K_USAGE;
+                flag = USAGE;
+            }
+            case 'e' -> {
+                key = K_ERROR;
+                flag = ERROR;
+            }
+            default -> {
+                return 0;
+            }
         }
-        if (flags == 0 && indexOf(event, DONE_MARK, 0) >= 0) {
-            flags |= DONE;
+        if (!matches(b, i, to, key)) {
+            return 0;
         }
-        return flags;
+        int j = skipWs(b, i + key.length, to);
+        if (j >= to || b[j] != ':') {
+            return 0;
+        }
+        int v = skipWs(b, j + 1, to);
+        if (v >= to) {
+            return 0;
+        }
+        if (flag == USAGE || flag == ERROR) {
+            return b[v] == '{' ? flag : 0;
+        }
+        if (key == K_TOOL_CALLS) {
+            if (b[v] != '[') {
+                return 0;
+            }
+            int n = skipWs(b, v + 1, to);
+            return n < to && b[n] != ']' ? CONTENT : 0;
+        }
+        return b[v] == '"' && v + 1 < to && b[v + 1] != '"' ? CONTENT : 0;
+    }
+
+    private static boolean matches(byte[] b, int at, int to, byte[] pattern) {
+        if (at + pattern.length > to) {
+            return false;
+        }
+        for (int k = 0; k < pattern.length; k++) {
+            if (b[at + k] != pattern[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int skipWs(byte[] b, int i, int to) {
+        while (i < to) {
+            byte c = b[i];
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                break;
+            }
+            i++;
+        }
+        return i;
     }
 
     /** The JSON of the event's {@code data:} lines (joined as SSE specifies), or null when it has none. */
@@ -63,92 +147,6 @@ public final class ChunkInspector {
             }
         }
         return data == null ? null : data.toString();
-    }
-
-    private static boolean valueStartsWith(Buffer b, byte[] key, char expected) {
-        int from = 0;
-        while (true) {
-            int v = valueIndex(b, key, from);
-            if (v < 0) {
-                return false;
-            }
-            if (b.getByte(v) == expected) {
-                return true;
-            }
-            from = v;
-        }
-    }
-
-    private static boolean nonEmptyString(Buffer b, byte[] key) {
-        int from = 0;
-        while (true) {
-            int v = valueIndex(b, key, from);
-            if (v < 0) {
-                return false;
-            }
-            if (b.getByte(v) == '"' && v + 1 < b.length() && b.getByte(v + 1) != '"') {
-                return true;
-            }
-            from = v;
-        }
-    }
-
-    private static boolean nonEmptyArray(Buffer b, byte[] key) {
-        int from = 0;
-        while (true) {
-            int v = valueIndex(b, key, from);
-            if (v < 0) {
-                return false;
-            }
-            if (b.getByte(v) == '[') {
-                int n = skipWs(b, v + 1);
-                if (n < b.length() && b.getByte(n) != ']') {
-                    return true;
-                }
-            }
-            from = v;
-        }
-    }
-
-    /** Index of the first byte of the value following {@code key:}, or -1. */
-    private static int valueIndex(Buffer b, byte[] key, int from) {
-        int i = from;
-        while (true) {
-            int k = indexOf(b, key, i);
-            if (k < 0) {
-                return -1;
-            }
-            int j = skipWs(b, k + key.length);
-            if (j < b.length() && b.getByte(j) == ':') {
-                int v = skipWs(b, j + 1);
-                return v < b.length() ? v : -1;
-            }
-            i = k + 1;
-        }
-    }
-
-    private static int skipWs(Buffer b, int i) {
-        while (i < b.length()) {
-            byte c = b.getByte(i);
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                break;
-            }
-            i++;
-        }
-        return i;
-    }
-
-    static int indexOf(Buffer b, byte[] pattern, int from) {
-        int last = b.length() - pattern.length;
-        outer: for (int i = from; i <= last; i++) {
-            for (int j = 0; j < pattern.length; j++) {
-                if (b.getByte(i + j) != pattern[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private static byte[] bytes(String s) {

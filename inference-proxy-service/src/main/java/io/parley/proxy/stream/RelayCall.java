@@ -104,8 +104,7 @@ final class RelayCall {
         attempts++;
         svc.balancer.acquire(endpointUrl);
 
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-                .setAbsoluteURI(upstreamUri(endpointUrl, call.kind()))
+        RequestOptions options = svc.upstreamOptions(upstreamUri(endpointUrl, call.kind())).setMethod(HttpMethod.POST)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.ACCEPT, call.clientStream() ? "text/event-stream" : "application/json")
                 .putHeader("X-Correlation-Id", call.correlationId())
@@ -255,11 +254,11 @@ final class RelayCall {
         }
     }
 
-    private void onEvent(Buffer event) {
+    private void onEvent(Buffer event, byte[] bytes, int offset, int length) {
         if (finished) {
             return;
         }
-        int flags = ChunkInspector.inspect(event);
+        int flags = ChunkInspector.inspect(bytes, offset, offset + length);
         if ((flags & ChunkInspector.CONTENT) != 0) {
             contentEvents++;
             if (firstTokenNanos < 0) {
@@ -565,10 +564,7 @@ final class RelayCall {
         svc.recorder.record(new UsageEvent(call.requestId(), call.startedAt().toString(), call.userId(), null,
                 call.apiKeyId(), model.name(), model.engineType(), model.deployment(), call.kind().usageName(),
                 call.clientStream(), prompt, completion, ttftMs, latencyMs, tps, status, errorType, call.correlationId(),
-                call.metadata(), call.source(), call.attachments()));
-        Log.infof("[%s] %s %s model=%s status=%s tokens=%d/%d ttft_ms=%s latency_ms=%.1f", call.correlationId(),
-                call.requestId(), call.kind().usageName(), model.name(), status, prompt, completion,
-                ttftMs == null ? "-" : String.format("%.1f", ttftMs), latencyMs);
+                call.metadata(), call.source(), call.attachments()), true);
     }
 
     private void releaseEndpoint() {

@@ -1,5 +1,7 @@
 package io.parley.proxy.stream;
 
+import java.net.MalformedURLException;
+import java.net.URL;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 
 /** Owns the non-blocking upstream HTTP client and starts one {@link RelayCall} per proxied request. */
@@ -57,6 +60,26 @@ public class RelayService {
         this.clientOptions = options;
         this.poolOptions = new PoolOptions().setHttp1MaxSize(config.upstream().maxConnectionsPerEndpoint())
                 .setMaxWaitQueueSize(-1);
+    }
+
+    /** Parsed upstream URLs by absolute URI, so a call does not parse its endpoint's URL again (bounded). */
+    private final Map<String, URL> upstreamUrls = new ConcurrentHashMap<>();
+
+    /** Request options aimed at {@code absoluteUri}. */
+    RequestOptions upstreamOptions(String absoluteUri) {
+        URL url = upstreamUrls.get(absoluteUri);
+        if (url == null) {
+            try {
+                url = new URL(absoluteUri);
+            } catch (MalformedURLException e) {
+                return new RequestOptions().setAbsoluteURI(absoluteUri); // fails the call as before
+            }
+            if (upstreamUrls.size() >= 1024) {
+                upstreamUrls.clear();
+            }
+            upstreamUrls.put(absoluteUri, url);
+        }
+        return new RequestOptions().setAbsoluteURI(url);
     }
 
     /** The upstream client of the calling event loop. */

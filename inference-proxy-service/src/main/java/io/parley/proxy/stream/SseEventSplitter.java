@@ -11,25 +11,43 @@ import io.vertx.core.buffer.Buffer;
  */
 public final class SseEventSplitter {
 
+    /** Receives each whole event, with its bytes readable as {@code bytes[offset, offset + length)} (do not modify). */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(Buffer event, byte[] bytes, int offset, int length);
+    }
+
     private Buffer pending;
     private boolean atLineStart = true;
 
     public void feed(Buffer chunk, Consumer<Buffer> onEvent) {
-        int len = chunk.length();
+        feed(chunk, (event, bytes, offset, length) -> onEvent.accept(event));
+    }
+
+    /**
+     * Splits one chunk. Its bytes are copied once into a heap array and scanned there (reading a pooled direct buffer
+     * byte by byte costs a bounds and reference-count check each); the events handed on are slices of the chunk.
+     */
+    public void feed(Buffer chunk, Sink sink) {
+        byte[] bytes = chunk.getBytes();
+        int len = bytes.length;
         int eventStart = 0;
         for (int i = 0; i < len; i++) {
-            byte b = chunk.getByte(i);
+            byte b = bytes[i];
             if (b == '\n') {
                 if (atLineStart) {
-                    Buffer event;
                     if (pending != null) {
-                        event = pending.appendBuffer(chunk, eventStart, i + 1 - eventStart);
+                        Buffer event = pending.appendBuffer(chunk, eventStart, i + 1 - eventStart);
                         pending = null;
+                        eventStart = i + 1;
+                        byte[] whole = event.getBytes();
+                        sink.accept(event, whole, 0, whole.length);
                     } else {
-                        event = chunk.slice(eventStart, i + 1);
+                        Buffer event = chunk.slice(eventStart, i + 1);
+                        int start = eventStart;
+                        eventStart = i + 1;
+                        sink.accept(event, bytes, start, i + 1 - start);
                     }
-                    eventStart = i + 1;
-                    onEvent.accept(event);
                 } else {
                     atLineStart = true;
                 }

@@ -55,7 +55,18 @@ public class UsageRecorder {
     }
 
     public void record(UsageEvent event) {
+        record(event, false);
+    }
+
+    /**
+     * Writes the event into the outbox on a worker thread; with {@code logCall} that thread also writes the call's log
+     * line, so neither the insert nor the log formatting and console write run on the relay's event loop.
+     */
+    public void record(UsageEvent event, boolean logCall) {
         vertx.executeBlocking(() -> {
+            if (logCall) {
+                logCall(event);
+            }
             insert(event);
             return null;
         }, false).onFailure(e -> {
@@ -97,6 +108,12 @@ public class UsageRecorder {
             return;
         }
         retry.add(event);
+    }
+
+    private static void logCall(UsageEvent e) {
+        Log.infof("[%s] %s %s model=%s status=%s tokens=%d/%d ttft_ms=%s latency_ms=%.1f", e.correlationId(),
+                e.requestId(), e.endpointKind(), e.model(), e.status(), e.promptTokens(), e.completionTokens(),
+                e.ttftMs() == null ? "-" : String.format("%.1f", e.ttftMs()), e.latencyMs());
     }
 
     private void insert(UsageEvent event) throws Exception {
