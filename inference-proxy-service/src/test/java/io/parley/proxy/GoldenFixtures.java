@@ -2,6 +2,9 @@ package io.parley.proxy;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +20,30 @@ final class GoldenFixtures {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private GoldenFixtures() {
+    }
+
+    /** The values the golden fixtures give the proxy's server metrics (the upstream usage as RelayCall hands it on). */
+    static final Map<String, String> FIXTURE_METRICS = Map.of("time_to_first_token", "0.25", "total_latency", "0.5",
+            "completion_tokens_after_first_per_sec", "16.0");
+
+    /**
+     * A proxy answer with its measured server metrics replaced by the fixtures' values, after checking that each is there
+     * exactly once with a number: what is left to compare with a golden fixture is deterministic.
+     */
+    static String withFixtureMetrics(String body) {
+        String result = body;
+        for (Map.Entry<String, String> metric : FIXTURE_METRICS.entrySet()) {
+            Matcher m = Pattern.compile("\"" + metric.getKey() + "\":-?[0-9][0-9.eE+-]*").matcher(result);
+            int found = 0;
+            while (m.find()) {
+                found++;
+            }
+            if (found != 1) {
+                throw new AssertionError(metric.getKey() + " appears " + found + " times in " + body);
+            }
+            result = m.replaceAll(Matcher.quoteReplacement("\"" + metric.getKey() + "\":" + metric.getValue()));
+        }
+        return result;
     }
 
     static String fixture(String path) throws Exception {

@@ -27,6 +27,20 @@ class RoutingResilienceTest {
                 .then().statusCode(200).body("usage.completion_tokens", equalTo(FakeServices.TOKENS.size()));
         // the failing endpoint is listed first and was tried first (both had no outstanding requests)
         assertTrue(FakeServices.failingEndpointHits.get() > before);
+        assertTrue(given().when().get("/q/metrics").then().statusCode(200).extract().asString()
+                .contains("parley_proxy_upstream_retries_total{model=\"sim-503-first\",reason=\"status_503\"}"),
+                "the retry is counted");
+    }
+
+    @Test
+    void refusedConnectionBeforeTheFirstByteIsRetriedOnAnotherEndpointAndCounted() {
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
+                .body(ChatCompletionsStreamingTest.chat("sim-flaky", false).encode())
+                .when().post("/v1/chat/completions")
+                .then().statusCode(200).body("usage.completion_tokens", equalTo(FakeServices.TOKENS.size()));
+        assertTrue(given().when().get("/q/metrics").then().statusCode(200).extract().asString()
+                .contains("parley_proxy_upstream_retries_total{model=\"sim-flaky\",reason=\"connect\"}"),
+                "the retry is counted");
     }
 
     @Test

@@ -83,6 +83,13 @@ public class ProxyMetrics {
         return new CallMeters(latency, requests, prompt, completion);
     }
 
+    /** A call that failed on one endpoint before the first byte and is tried again on another. */
+    public void upstreamRetry(String model, String reason) {
+        Counter.builder("parley_proxy_upstream_retries").description("attempts retried on another endpoint before the "
+                + "first byte, by the reason of the failed attempt").tag("model", model).tag("reason", reason)
+                .register(registry).increment();
+    }
+
     public void upstreamError(String model, String reason) {
         Counter.builder("parley_proxy_upstream_errors").description("upstream failures by reason").tag("model", model)
                 .tag("reason", reason).register(registry).increment();

@@ -148,6 +148,7 @@ final class RelayCall {
         upstreamRequest = null;
         if (attempts < svc.config.upstream().maxAttempts()
                 && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
+            svc.metrics.upstreamRetry(model.name(), reason);
             attempt();
             return;
         }
@@ -173,6 +174,7 @@ final class RelayCall {
                         attempts);
                 if (attempts < svc.config.upstream().maxAttempts()
                         && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
+                    svc.metrics.upstreamRetry(model.name(), "status_" + status);
                     attempt();
                     return;
                 }
@@ -298,6 +300,7 @@ final class RelayCall {
         if (chunk.get("usage") instanceof ObjectNode usage) {
             endNanos = System.nanoTime();
             readTokens(usage);
+            addServerMetrics(usage, endNanos); // the translator carries them into its own usage object
             lastUsage = usage;
         }
         Buffer translated = translator.chunk(chunk);

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.proxy.rest.ApiError;
 
 /**
- * Anthropic Messages request → OpenAI chat completions request: system prompt first, text and base64 image blocks as
- * content parts, {@code max_tokens}, {@code temperature}, {@code top_p}, {@code stop_sequences} → {@code stop}.
+ * Anthropic Messages request → OpenAI chat completions request: system prompt first, text, {@code image} (base64 → a
+ * data URL, or url) and {@code document} (base64 PDF → {@code file} with {@code filename} and {@code file_data}; plain
+ * text → text) blocks as content parts, {@code max_tokens}, {@code temperature}, {@code top_p}, {@code stop_sequences} →
+ * {@code stop}.
  */
 public final class AnthropicToOpenAiTranslator {
 
@@ -47,11 +49,10 @@ public final class AnthropicToOpenAiTranslator {
                         ObjectNode part = parts.addObject();
                         part.put("type", "text");
                         part.put("text", block.path("text").asText());
-                    } else if (type.equals("image") && block.path("source").path("type").asText().equals("base64")) {
-                        ObjectNode part = parts.addObject();
-                        part.put("type", "image_url");
-                        part.putObject("image_url").put("url", "data:" + block.path("source").path("media_type").asText()
-                                + ";base64," + block.path("source").path("data").asText());
+                    } else if (type.equals("image")) {
+                        parts.add(image(block));
+                    } else if (type.equals("document")) {
+                        parts.add(document(block));
                     } else {
                         throw ApiError.badRequest("content block type '" + type + "' is not supported yet", "messages",
                                 null);
@@ -71,6 +72,51 @@ public final class AnthropicToOpenAiTranslator {
             chat.set("stop", messages.get("stop_sequences"));
         }
         return chat;
+    }
+
+    /** {@code image} with a base64 or url source → {@code image_url} (a data URL for base64). */
+    private static ObjectNode image(JsonNode block) {
+        JsonNode source = block.path("source");
+        ObjectNode part = JSON.createObjectNode();
+        part.put("type", "image_url");
+        switch (source.path("type").asText()) {
+            case "base64" -> part.putObject("image_url").put("url", dataUrl(source));
+            case "url" -> part.putObject("image_url").put("url", source.path("url").asText());
+            default -> throw ApiError.badRequest("image source type '" + source.path("type").asText()
+                    + "' is not supported (base64 or url)", "messages", null);
+        }
+        return part;
+    }
+
+    /**
+     * {@code document} with a base64 source (a PDF) → {@code file} with {@code filename} (the block's title, else
+     * {@code document.pdf}) and {@code file_data} as a data URL; a plain-text source → a text part.
+     */
+    private static ObjectNode document(JsonNode block) {
+        JsonNode source = block.path("source");
+        ObjectNode part = JSON.createObjectNode();
+        switch (source.path("type").asText()) {
+            case "base64" -> {
+                part.put("type", "file");
+                ObjectNode file = part.putObject("file");
+                String mime = source.path("media_type").asText("application/pdf");
+                file.put("filename", block.path("title").isTextual() ? block.path("title").asText()
+                        : "document" + ("application/pdf".equals(mime) ? ".pdf" : ""));
+                file.put("file_data", dataUrl(source));
+            }
+            case "text" -> {
+                part.put("type", "text");
+                part.put("text", source.path("data").asText());
+            }
+            default -> throw ApiError.badRequest("document source type '" + source.path("type").asText()
+                    + "' is not supported (base64 or text)", "messages", null);
+        }
+        return part;
+    }
+
+    private static String dataUrl(JsonNode base64Source) {
+        return "data:" + base64Source.path("media_type").asText("application/octet-stream") + ";base64,"
+                + base64Source.path("data").asText();
     }
 
     private static String joinText(JsonNode blocks) {

@@ -11,7 +11,8 @@ import io.vertx.core.buffer.Buffer;
 /**
  * Upstream OpenAI chat completions (chunks or a whole response) → Anthropic Messages (events {@code message_start},
  * {@code content_block_start}, {@code content_block_delta}, {@code content_block_stop}, {@code message_delta},
- * {@code message_stop}; or a {@code message} object). Text content only: tool calls are not translated yet.
+ * {@code message_stop}; or a {@code message} object). Text content only: tool calls are not translated yet. The
+ * proxy's server metrics of the upstream usage are carried into the {@code message_delta} (or message) usage.
  */
 public final class OpenAiToAnthropicTranslator implements StreamTranslator {
 
@@ -102,6 +103,7 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
         }
         u.put("output_tokens", usage != null && usage.has("completion_tokens") ? usage.path("completion_tokens").asInt()
                 : outputTokens);
+        ServerMetrics.copy(usage, u);
         event(out, "message_delta", messageDelta);
         ObjectNode stop = JSON.createObjectNode();
         stop.put("type", "message_stop");
@@ -134,6 +136,7 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
         ObjectNode usage = message.putObject("usage");
         usage.put("input_tokens", completion.path("usage").path("prompt_tokens").asInt());
         usage.put("output_tokens", completion.path("usage").path("completion_tokens").asInt());
+        ServerMetrics.copy(completion.get("usage"), usage);
         return message;
     }
 

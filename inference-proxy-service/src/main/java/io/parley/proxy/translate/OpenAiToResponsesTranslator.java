@@ -12,7 +12,7 @@ import io.vertx.core.buffer.Buffer;
  * Upstream OpenAI chat completions → OpenAI Responses ({@code response.created}, {@code response.in_progress},
  * {@code response.output_item.added}, {@code response.content_part.added}, {@code response.output_text.delta}, ...,
  * {@code response.completed}; or a {@code response} object). One text message output; tool calls are not translated
- * yet.
+ * yet. The proxy's server metrics of the upstream usage are carried into {@code response.usage}.
  */
 public final class OpenAiToResponsesTranslator implements StreamTranslator {
 
@@ -138,6 +138,7 @@ public final class OpenAiToResponsesTranslator implements StreamTranslator {
             u.put("input_tokens", in);
             u.put("output_tokens", out);
             u.put("total_tokens", in + out);
+            ServerMetrics.copy(usage, u);
         }
         return r;
     }

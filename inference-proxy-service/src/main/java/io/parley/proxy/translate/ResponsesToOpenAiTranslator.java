@@ -9,7 +9,9 @@ import io.parley.proxy.rest.ApiError;
 
 /**
  * OpenAI Responses request → chat completions request: {@code instructions} as the system message, {@code input} (a
- * string or message items with {@code input_text}, {@code output_text} and {@code input_image} parts),
+ * string or message items with {@code input_text}, {@code output_text}, {@code input_image} (URL or data URL →
+ * {@code image_url}), {@code input_file} ({@code file_data}, {@code filename} → {@code file}) and {@code input_audio}
+ * parts),
  * {@code max_output_tokens} → {@code max_tokens}, {@code temperature}, {@code top_p}, {@code stream}, {@code metadata}.
  */
 public final class ResponsesToOpenAiTranslator {
@@ -60,11 +62,9 @@ public final class ResponsesToOpenAiTranslator {
                             p.put("type", "text");
                             p.put("text", part.path("text").asText());
                         }
-                        case "input_image" -> {
-                            ObjectNode p = parts.addObject();
-                            p.put("type", "image_url");
-                            p.putObject("image_url").put("url", part.path("image_url").asText());
-                        }
+                        case "input_image" -> parts.add(image(part));
+                        case "input_file" -> parts.add(file(part));
+                        case "input_audio" -> parts.add(audio(part));
                         default -> throw ApiError.badRequest("content part type '" + partType
                                 + "' is not supported yet", "input", null);
                     }
@@ -80,5 +80,54 @@ public final class ResponsesToOpenAiTranslator {
             }
         }
         return chat;
+    }
+
+    /** {@code input_image} ({@code image_url}: a URL or a data URL; {@code detail}) → chat {@code image_url}. */
+    private static ObjectNode image(JsonNode part) {
+        JsonNode url = part.get("image_url");
+        if (url == null || !url.isTextual()) {
+            throw ApiError.badRequest("input_image needs an image_url (a URL or a data URL); file_id is not supported",
+                    "input", null);
+        }
+        ObjectNode p = JSON.createObjectNode();
+        p.put("type", "image_url");
+        ObjectNode image = p.putObject("image_url");
+        image.put("url", url.asText());
+        if (part.path("detail").isTextual()) {
+            image.put("detail", part.path("detail").asText());
+        }
+        return p;
+    }
+
+    /** {@code input_file} ({@code file_data} data URL, {@code filename}) → chat {@code file}. */
+    private static ObjectNode file(JsonNode part) {
+        JsonNode data = part.get("file_data");
+        if (data == null || !data.isTextual()) {
+            throw ApiError.badRequest("input_file needs file_data (a base64 data URL); file_id and file_url are not "
+                    + "supported", "input", null);
+        }
+        ObjectNode p = JSON.createObjectNode();
+        p.put("type", "file");
+        ObjectNode file = p.putObject("file");
+        if (part.path("filename").isTextual()) {
+            file.put("filename", part.path("filename").asText());
+        }
+        file.put("file_data", data.asText());
+        return p;
+    }
+
+    /** {@code input_audio} ({@code data} base64, {@code format}) → the chat part of the same shape. */
+    private static ObjectNode audio(JsonNode part) {
+        JsonNode audio = part.get("input_audio");
+        if (!(audio instanceof ObjectNode) || !audio.path("data").isTextual()) {
+            throw ApiError.badRequest("input_audio needs input_audio.data (base64) and input_audio.format", "input",
+                    null);
+        }
+        ObjectNode p = JSON.createObjectNode();
+        p.put("type", "input_audio");
+        ObjectNode out = p.putObject("input_audio");
+        out.put("data", audio.path("data").asText());
+        out.put("format", audio.path("format").asText("wav"));
+        return p;
     }
 }
