@@ -79,6 +79,22 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void imageAudioAndFileContentPartsAreAcceptedAndEachCountsSixteenPromptTokens() {
+        List<Object> parts = List.of(
+                Map.of("type", "text", "text", "Hello there, friend!"),
+                Map.of("type", "image_url", "image_url", Map.of("url", "data:image/png;base64,iVBORw0KGgo=")),
+                Map.of("type", "input_audio", "input_audio", Map.of("data", "UklGRiQAAABXQVZF", "format", "wav")),
+                Map.of("type", "file", "file", Map.of("filename", "spec.pdf",
+                        "file_data", "data:application/pdf;base64,JVBERi0xLjQK")));
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("model", "fast-sim", "max_tokens", 5,
+                "messages", List.of(Map.of("role", "user", "content", parts))));
+        JsonNode response = postChat(body).then().statusCode(200).extract().as(JsonNode.class);
+        assertEquals(5, response.at("/usage/completion_tokens").asInt());
+        assertEquals(3 + 4 + Tokenizer.count("Hello there, friend!") + 3 * 16,
+                response.at("/usage/prompt_tokens").asInt(), "the text counts its tokens, each other part 16");
+    }
+
+    @Test
     void maxTokensEndsTheAnswerWithFinishReasonLength() {
         JsonNode response = postChat(with(chat("fast-sim", "Go on"), "max_tokens", 7)).then().statusCode(200)
                 .extract().as(JsonNode.class);
