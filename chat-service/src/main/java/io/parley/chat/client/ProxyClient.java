@@ -373,9 +373,10 @@ public class ProxyClient {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
-    private String write(ObjectNode body) {
+    /** The body as UTF-8 bytes (straight to bytes: no intermediate String of a body that may carry attachments). */
+    private byte[] write(ObjectNode body) {
         try {
-            return mapper.writeValueAsString(body);
+            return mapper.writeValueAsBytes(body);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
