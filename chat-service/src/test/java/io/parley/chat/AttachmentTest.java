@@ -154,6 +154,21 @@ class AttachmentTest {
     }
 
     @Test
+    void aDataUrlWithJsonEscapedSlashesOrSpacesAroundTheKeyIsReadTheSame() throws Exception {
+        // base64 with '/' in it, written with "\/" escapes as some JSON encoders do
+        byte[] data = new byte[] { (byte) 0xff, (byte) 0xff, (byte) 0xfe, 1, 2, 3 };
+        String escaped = Base64.getEncoder().encodeToString(data).replace("/", "\\/");
+        assertTrue(escaped.contains("\\/"));
+        String id = Api.createSession(ALICE, "sim-model");
+        Api.turnJson(ALICE, id, "{\"content\":\"escaped\",\"attachments\":[{\"name\":\"e.bin\",\"data_url\":"
+                + "\"data:application/octet-stream;base64," + escaped + "\"},{\"name\":\"s.bin\",\"data_url\" : "
+                + "\"" + dataUrl("application/octet-stream", ZIP) + "\"}]}");
+        JsonPath s = Api.session(ALICE, id);
+        assertEquals(sha256(data), s.getString("messages[0].attachments[0].sha256"));
+        assertEquals(sha256(ZIP), s.getString("messages[0].attachments[1].sha256"));
+    }
+
+    @Test
     void theBytesAreServedOnlyToTheOwner() {
         String id = Api.createSession(ALICE, "sim-model");
         Api.turnJson(ALICE, id, turnBody("keep", "", attachment("my \\\"cat\\\".png", "image/png", PNG)));

@@ -9,6 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
 import io.parley.chat.config.ChatConfig;
 import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
@@ -118,7 +121,7 @@ public class ProxyClient {
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Accept", "text/event-stream");
         request.headers().forEach(options::putHeader);
-        Buffer payload = Buffer.buffer(write(request.body()));
+        Buffer payload = write(request.body());
         client.request(options)
                 .onFailure(e -> guarded.onError("proxy_unavailable", "inference proxy unreachable: " + e.getMessage()))
                 .onSuccess(http -> {
@@ -373,13 +376,19 @@ public class ProxyClient {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
-    /** The body as UTF-8 bytes (straight to bytes: no intermediate String of a body that may carry attachments). */
-    private byte[] write(ObjectNode body) {
-        try {
-            return mapper.writeValueAsBytes(body);
+    /**
+     * The body as UTF-8 bytes, written straight into a chain of buffers: no intermediate String, no final copy of a
+     * body that may carry 100 MB of attachments (their base64 is produced while writing).
+     */
+    private Buffer write(ObjectNode body) {
+        ByteBuf out = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        try (ByteBufOutputStream stream = new ByteBufOutputStream(out)) {
+            mapper.writeValue((java.io.OutputStream) stream, body);
         } catch (Exception e) {
+            out.release();
             throw new IllegalStateException(e);
         }
+        return Buffer.buffer(out);
     }
 
     private static String stripSlash(String url) {

@@ -1,5 +1,6 @@
 package io.parley.chat.rest;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
 
@@ -22,7 +23,6 @@ import io.parley.chat.service.ApiException;
 import io.parley.chat.service.Caller;
 import io.parley.chat.service.MessageView;
 import io.parley.chat.service.TurnEvent;
-import io.parley.chat.service.TurnRequest;
 import io.parley.chat.service.TurnService;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
@@ -40,10 +40,12 @@ public class TurnResource {
 
     private final TurnService turns;
     private final CallerResolver callers;
+    private final TurnBodyReader bodies;
 
-    public TurnResource(TurnService turns, CallerResolver callers) {
+    public TurnResource(TurnService turns, CallerResolver callers, TurnBodyReader bodies) {
         this.turns = turns;
         this.callers = callers;
+        this.bodies = bodies;
     }
 
     @POST
@@ -51,10 +53,11 @@ public class TurnResource {
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public Multi<OutboundSseEvent> start(@RestPath UUID sessionId, TurnRequest request, @Context Sse sse,
-            @Context HttpServerResponse response) {
+    public Multi<OutboundSseEvent> start(@RestPath UUID sessionId, byte[] body, @Context Sse sse,
+            @Context HttpServerResponse response) throws IOException {
         Caller caller = callers.caller();
-        UUID turnId = turns.start(caller, sessionId, request);
+        TurnBodyReader.TurnBody turn = bodies.read(body);
+        UUID turnId = turns.start(caller, sessionId, turn.request(), turn.payloads());
         return sse(turnId, turns.events(caller, sessionId, turnId, 0), sse, response);
     }
 
@@ -64,9 +67,10 @@ public class TurnResource {
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public MessageView startAndWait(@RestPath UUID sessionId, TurnRequest request) {
+    public MessageView startAndWait(@RestPath UUID sessionId, byte[] body) throws IOException {
         Caller caller = callers.caller();
-        UUID turnId = turns.start(caller, sessionId, request);
+        TurnBodyReader.TurnBody turn = bodies.read(body);
+        UUID turnId = turns.start(caller, sessionId, turn.request(), turn.payloads());
         return turns.await(caller, sessionId, turnId, Duration.ofMinutes(15));
     }
 

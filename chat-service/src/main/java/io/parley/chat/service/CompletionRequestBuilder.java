@@ -2,7 +2,6 @@ package io.parley.chat.service;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import io.parley.chat.client.EndpointMode;
 import io.parley.chat.client.ProxyRequest;
@@ -49,20 +50,26 @@ public class CompletionRequestBuilder {
     static final int FALLBACK_MAX_TOKENS = 1024;
     static final Set<String> ANTHROPIC_IMAGES = Set.of("image/jpeg", "image/png", "image/gif", "image/webp");
 
-    /** Where the bytes of an attachment come from: the stored ones for a call, placeholders for a snippet. */
+    /**
+     * Where the bytes of an attachment come from: the stored ones for a call (written as base64 straight into the
+     * request body when it is serialized, never held as a string), placeholders for a snippet.
+     */
     public interface AttachmentPayload {
-        String base64(AttachmentRow a);
+        JsonNode base64(AttachmentRow a);
+
+        JsonNode dataUrl(AttachmentRow a);
 
         String text(AttachmentRow a);
 
-        default String dataUrl(AttachmentRow a) {
-            return "data:" + a.mimeType() + ";base64," + base64(a);
-        }
-
         AttachmentPayload STORED = new AttachmentPayload() {
             @Override
-            public String base64(AttachmentRow a) {
-                return Base64.getEncoder().encodeToString(a.data());
+            public JsonNode base64(AttachmentRow a) {
+                return new POJONode(new StreamedBase64("", a.data()));
+            }
+
+            @Override
+            public JsonNode dataUrl(AttachmentRow a) {
+                return new POJONode(new StreamedBase64("data:" + a.mimeType() + ";base64,", a.data()));
             }
 
             @Override
@@ -73,8 +80,13 @@ public class CompletionRequestBuilder {
 
         AttachmentPayload PLACEHOLDER = new AttachmentPayload() {
             @Override
-            public String base64(AttachmentRow a) {
-                return "<base64 of " + a.name() + ">";
+            public JsonNode base64(AttachmentRow a) {
+                return TextNode.valueOf("<base64 of " + a.name() + ">");
+            }
+
+            @Override
+            public JsonNode dataUrl(AttachmentRow a) {
+                return TextNode.valueOf("data:" + a.mimeType() + ";base64,<base64 of " + a.name() + ">");
             }
 
             @Override
@@ -194,13 +206,14 @@ public class CompletionRequestBuilder {
             for (AttachmentRow a : files) {
                 String mime = a.mimeType();
                 if (mime.startsWith("image/")) {
-                    parts.addObject().put("type", "image_url").putObject("image_url").put("url", payload.dataUrl(a));
+                    parts.addObject().put("type", "image_url").putObject("image_url").set("url", payload.dataUrl(a));
                 } else if (audioFormat(mime) != null) {
-                    parts.addObject().put("type", "input_audio").putObject("input_audio")
-                            .put("data", payload.base64(a)).put("format", audioFormat(mime));
+                    ObjectNode audio = parts.addObject().put("type", "input_audio").putObject("input_audio");
+                    audio.set("data", payload.base64(a));
+                    audio.put("format", audioFormat(mime));
                 } else {
                     parts.addObject().put("type", "file").putObject("file").put("filename", a.name())
-                            .put("file_data", payload.dataUrl(a));
+                            .set("file_data", payload.dataUrl(a));
                 }
             }
         }
@@ -223,10 +236,10 @@ public class CompletionRequestBuilder {
             parts.addObject().put("type", "input_text").put("text", m.content());
             for (AttachmentRow a : files) {
                 if (a.mimeType().startsWith("image/")) {
-                    parts.addObject().put("type", "input_image").put("image_url", payload.dataUrl(a));
+                    parts.addObject().put("type", "input_image").set("image_url", payload.dataUrl(a));
                 } else {
                     parts.addObject().put("type", "input_file").put("filename", a.name())
-                            .put("file_data", payload.dataUrl(a));
+                            .set("file_data", payload.dataUrl(a));
                 }
             }
         }
@@ -253,10 +266,10 @@ public class CompletionRequestBuilder {
                 String mime = a.mimeType();
                 if (ANTHROPIC_IMAGES.contains(mime)) {
                     blocks.addObject().put("type", "image").putObject("source").put("type", "base64")
-                            .put("media_type", mime).put("data", payload.base64(a));
+                            .put("media_type", mime).set("data", payload.base64(a));
                 } else if ("application/pdf".equals(mime)) {
                     ObjectNode doc = blocks.addObject().put("type", "document");
-                    doc.putObject("source").put("type", "base64").put("media_type", mime).put("data", payload.base64(a));
+                    doc.putObject("source").put("type", "base64").put("media_type", mime).set("data", payload.base64(a));
                     doc.put("title", a.name());
                 } else if ("text/plain".equals(mime)) {
                     ObjectNode doc = blocks.addObject().put("type", "document");

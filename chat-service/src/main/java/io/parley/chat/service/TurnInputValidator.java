@@ -137,6 +137,14 @@ public class TurnInputValidator {
      * data URL or a {@code size_bytes} that differs from the decoded size.
      */
     public List<AttachmentRow> attachments(JsonNode node) {
+        return attachments(node, List.of());
+    }
+
+    /**
+     * As {@link #attachments(JsonNode)}, where a data URL whose payload is {@code #<index>} stands for
+     * {@code payloads.get(index)}, already decoded from the raw body (see {@code TurnBodyReader}).
+     */
+    public List<AttachmentRow> attachments(JsonNode node, List<byte[]> payloads) {
         if (node == null || node.isNull()) {
             return List.of();
         }
@@ -147,7 +155,7 @@ public class TurnInputValidator {
             throw ApiException.badRequest("attachments", "at most " + MAX_ATTACHMENTS + " attachments per turn");
         }
         long max = config.chat().attachments().maxBytes().asLongValue();
-        record Parsed(String name, String mime, Long declared, String dataUrl, int dataStart) {
+        record Parsed(String name, String mime, Long declared, String dataUrl, int dataStart, byte[] decoded) {
         }
         List<Parsed> parsed = new ArrayList<>();
         long declaredTotal = 0;
@@ -191,8 +199,9 @@ public class TurnInputValidator {
                 declaredTotal += declared;
             }
             int dataStart = head.end();
-            estimatedTotal += decodedLength(url, dataStart);
-            parsed.add(new Parsed(name, mime.toLowerCase(java.util.Locale.ROOT), declared, url, dataStart));
+            byte[] decoded = predecoded(url, dataStart, payloads);
+            estimatedTotal += decoded != null ? decoded.length : decodedLength(url, dataStart);
+            parsed.add(new Parsed(name, mime.toLowerCase(java.util.Locale.ROOT), declared, url, dataStart, decoded));
         }
         if (declaredTotal > max || estimatedTotal > max) {
             throw tooLarge(max);
@@ -201,7 +210,7 @@ public class TurnInputValidator {
         Instant now = Instant.now();
         for (int i = 0; i < parsed.size(); i++) {
             Parsed p = parsed.get(i);
-            byte[] bytes = decode(p.dataUrl(), p.dataStart(), i);
+            byte[] bytes = p.decoded() != null ? p.decoded() : decode(p.dataUrl(), p.dataStart(), i);
             if (p.declared() != null && p.declared() != bytes.length) {
                 throw ApiException.badRequest("attachments", "attachments[" + i + "].size_bytes is " + p.declared()
                         + " but the data holds " + bytes.length + " bytes");
@@ -248,6 +257,18 @@ public class TurnInputValidator {
             return out;
         } catch (IOException | IllegalArgumentException e) {
             throw ApiException.badRequest("attachments", "attachments[" + index + "].data_url holds invalid base64");
+        }
+    }
+
+    private static byte[] predecoded(String url, int start, List<byte[]> payloads) {
+        if (payloads.isEmpty() || start >= url.length() || url.charAt(start) != '#') {
+            return null;
+        }
+        try {
+            int index = Integer.parseInt(url.substring(start + 1));
+            return index >= 0 && index < payloads.size() ? payloads.get(index) : null;
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

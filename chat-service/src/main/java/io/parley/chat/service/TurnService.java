@@ -71,6 +71,14 @@ public class TurnService {
      * already used in this session, returns the id of the turn that key started, and starts nothing.
      */
     public UUID start(Caller caller, UUID sessionId, TurnRequest request) {
+        return start(caller, sessionId, request, List.of());
+    }
+
+    /**
+     * As {@link #start(Caller, UUID, TurnRequest)}, with attachment payloads already decoded from the raw body
+     * (data URLs {@code data:<type>;base64,#<index>}).
+     */
+    public UUID start(Caller caller, UUID sessionId, TurnRequest request, List<byte[]> payloads) {
         SessionRow session = sessions.require(caller, sessionId);
         if (request == null || request.content() == null || request.content().isBlank()) {
             throw ApiException.badRequest("content", "content is required");
@@ -87,7 +95,7 @@ public class TurnService {
                 return existing.get();
             }
         }
-        List<AttachmentRow> attachments = inputs.attachments(request.attachments());
+        List<AttachmentRow> attachments = inputs.attachments(request.attachments(), payloads);
         requireNoRunningTurn(sessionId);
         List<MessageRow> all = repository.listMessages(sessionId);
         UUID parent;
@@ -127,7 +135,9 @@ public class TurnService {
 
         all = new java.util.ArrayList<>(all);
         all.add(user);
-        return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user);
+        // this message's files are in memory already: not read back from the database
+        Map<UUID, List<AttachmentRow>> known = attachments.isEmpty() ? Map.of() : Map.of(user.id(), attachments);
+        return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user, known);
     }
 
     /**
@@ -146,7 +156,7 @@ public class TurnService {
                         .orElseThrow(() -> ApiException.badRequest("message_id", "this message has no user message "
                                 + "to answer again"));
         requireNoRunningTurn(sessionId);
-        return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user);
+        return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user, Map.of());
     }
 
     private void requireNoRunningTurn(UUID sessionId) {
@@ -160,12 +170,15 @@ public class TurnService {
      * Creates the assistant message, emits {@code message_start} and calls the proxy with the envelope of the user
      * message it answers and the attachments of every user message of the branch.
      */
-    UUID launch(Caller caller, SessionRow session, List<MessageRow> branch, MessageRow userMessage) {
+    UUID launch(Caller caller, SessionRow session, List<MessageRow> branch, MessageRow userMessage,
+            Map<UUID, List<AttachmentRow>> known) {
         UUID userMessageId = userMessage.id();
         TurnEnvelope envelope = TurnEnvelope.fromJson(userMessage.envelope());
-        List<UUID> userIds = branch.stream().filter(m -> MessageRow.USER.equals(m.role())).map(MessageRow::id).toList();
-        Map<UUID, List<AttachmentRow>> files = repository.listAttachmentsWithData(userIds).stream()
-                .collect(Collectors.groupingBy(AttachmentRow::messageId));
+        List<UUID> userIds = branch.stream().filter(m -> MessageRow.USER.equals(m.role()))
+                .map(MessageRow::id).filter(id -> !known.containsKey(id)).toList();
+        Map<UUID, List<AttachmentRow>> files = new java.util.HashMap<>(repository.listAttachmentsWithData(userIds)
+                .stream().collect(Collectors.groupingBy(AttachmentRow::messageId)));
+        files.putAll(known);
         ProxyRequest request = requests.build(session, branch, caller.user(), envelope, files,
                 CompletionRequestBuilder.AttachmentPayload.STORED);
         Instant now = Instant.now();
