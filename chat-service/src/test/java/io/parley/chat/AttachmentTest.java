@@ -169,6 +169,16 @@ class AttachmentTest {
     }
 
     @Test
+    void contentThatQuotesADataUrlIsLeftAsTyped() {
+        String id = Api.createSession(ALICE, "sim-model");
+        String typed = "see {\"data_url\": \"data:text/plain;base64,aGk=\"}";
+        Api.turnJson(ALICE, id, "{\"content\":" + io.vertx.core.json.Json.encode(typed) + "}");
+        JsonPath s = Api.session(ALICE, id);
+        assertEquals(typed, s.getString("messages[0].content"));
+        assertTrue(s.getList("messages[0].attachments").isEmpty());
+    }
+
+    @Test
     void theBytesAreServedOnlyToTheOwner() {
         String id = Api.createSession(ALICE, "sim-model");
         Api.turnJson(ALICE, id, turnBody("keep", "", attachment("my \\\"cat\\\".png", "image/png", PNG)));
