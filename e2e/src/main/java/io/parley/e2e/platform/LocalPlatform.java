@@ -65,6 +65,15 @@ public final class LocalPlatform implements AutoCloseable {
     public static final String UNAVAILABLE_MODEL = "unavailable-sim";
     /** Registered on an endpoint nobody listens on: known to the registry but never ready. */
     public static final String DOWN_MODEL = "down-sim";
+    /**
+     * A second simulator process ({@link #secondSimulatorUrl()}, e2e plan only): together with the main one it serves
+     * {@link #TWIN_MODEL} and {@link #HALF_UNAVAILABLE_MODEL}, so the proxy has two endpoints to retry between.
+     */
+    public static final String SECOND_SIMULATOR = "model-simulator-b";
+    /** Served normally by both simulators (registry entries e2e-twin-a and e2e-twin-b). */
+    public static final String TWIN_MODEL = "twin-sim";
+    /** Served normally by the main simulator; the second one answers 503 before the first byte, every time. */
+    public static final String HALF_UNAVAILABLE_MODEL = "half-unavailable-sim";
     static final List<String> SERVICES = List.of(SIMULATOR, REGISTRY, USAGE, PROXY, CHAT);
 
     private static final Duration KEYCLOAK_START_TIMEOUT = Duration.ofMinutes(6);
@@ -150,8 +159,18 @@ public final class LocalPlatform implements AutoCloseable {
                 proxyEnv.put("PARLEY_PROXY_UPSTREAM_IDLE_TIMEOUT", "5s");
             }
             ManagedProcess simulator = startService(SIMULATOR, ports.simulator(), simulatorEnv, "/health");
+            ManagedProcess secondSimulator = null;
+            if (faultModels()) {
+                secondSimulator = startService(SECOND_SIMULATOR, SIMULATOR, secondSimulatorPort(),
+                        Map.of("QUARKUS_CONFIG_LOCATIONS", writeConfig("simulator-b-models.properties",
+                                SECOND_SIMULATOR_MODELS).toString()),
+                        "/health");
+            }
             awaitReady(keycloak, issuerUrl() + "/.well-known/openid-configuration", KEYCLOAK_START_TIMEOUT);
             awaitReady(simulator, simulatorUrl() + "/health", SERVICE_START_TIMEOUT);
+            if (secondSimulator != null) {
+                awaitReady(secondSimulator, secondSimulatorUrl() + "/health", SERVICE_START_TIMEOUT);
+            }
 
             ManagedProcess registry = startService(REGISTRY, ports.registry(), registryEnv, "/q/health/ready");
             ManagedProcess usage = startService(USAGE, ports.usage(), Map.of(
@@ -250,6 +269,16 @@ public final class LocalPlatform implements AutoCloseable {
         return ports.simulator() + 9;
     }
 
+    /** The port of {@link #SECOND_SIMULATOR} (e2e plan: 18091). */
+    private int secondSimulatorPort() {
+        return ports.simulator() + 1;
+    }
+
+    /** The base URL of {@link #SECOND_SIMULATOR}, which runs in the e2e plan only. */
+    public String secondSimulatorUrl() {
+        return "http://127.0.0.1:" + secondSimulatorPort();
+    }
+
     private static final String SIMULATOR_FAULT_MODELS = """
             # e2e fault models (LocalPlatform, e2e port plan only)
             simulator.models.fail-after-sim.output=lorem
@@ -275,6 +304,26 @@ public final class LocalPlatform implements AutoCloseable {
             simulator.models.unavailable-sim.output=lorem
             simulator.models.unavailable-sim.failure=before-first-byte
             simulator.models.unavailable-sim.failure-status=503
+            simulator.models.twin-sim.output=lorem
+            simulator.models.twin-sim.ttft=20ms
+            simulator.models.twin-sim.inter-token-latency=10ms
+            simulator.models.twin-sim.default-max-tokens=20
+            simulator.models.half-unavailable-sim.output=lorem
+            simulator.models.half-unavailable-sim.ttft=20ms
+            simulator.models.half-unavailable-sim.inter-token-latency=10ms
+            simulator.models.half-unavailable-sim.default-max-tokens=20
+            """;
+
+    /** The second simulator: the same twin model, and the half-unavailable model failing 503 before the first byte. */
+    private static final String SECOND_SIMULATOR_MODELS = """
+            # e2e second simulator (LocalPlatform, e2e port plan only)
+            simulator.models.twin-sim.output=lorem
+            simulator.models.twin-sim.ttft=20ms
+            simulator.models.twin-sim.inter-token-latency=10ms
+            simulator.models.twin-sim.default-max-tokens=20
+            simulator.models.half-unavailable-sim.output=lorem
+            simulator.models.half-unavailable-sim.failure=before-first-byte
+            simulator.models.half-unavailable-sim.failure-status=503
             """;
 
     private String registryFaultEndpoints() {
@@ -286,8 +335,16 @@ public final class LocalPlatform implements AutoCloseable {
                 parley.registry.static.endpoints.e2e-down.url=http://127.0.0.1:%d
                 parley.registry.static.endpoints.e2e-down.engine-type=vllm
                 parley.registry.static.endpoints.e2e-down.models=%s
+                # one model name on two endpoints (the main and the second simulator): the proxy retries between them
+                parley.registry.static.endpoints.e2e-twin-a.url=%s
+                parley.registry.static.endpoints.e2e-twin-a.engine-type=vllm
+                parley.registry.static.endpoints.e2e-twin-a.models=%s,%s
+                parley.registry.static.endpoints.e2e-twin-b.url=%s
+                parley.registry.static.endpoints.e2e-twin-b.engine-type=vllm
+                parley.registry.static.endpoints.e2e-twin-b.models=%s,%s
                 """.formatted(simulatorUrl(), FAIL_AFTER_MODEL, HANG_AFTER_MODEL, SLOW_MODEL, LONG_MODEL,
-                UNAVAILABLE_MODEL, downEndpointPort(), DOWN_MODEL);
+                UNAVAILABLE_MODEL, downEndpointPort(), DOWN_MODEL, simulatorUrl(), TWIN_MODEL, HALF_UNAVAILABLE_MODEL,
+                secondSimulatorUrl(), TWIN_MODEL, HALF_UNAVAILABLE_MODEL);
     }
 
     private Path writeConfig(String fileName, String content) throws IOException {
@@ -378,6 +435,7 @@ public final class LocalPlatform implements AutoCloseable {
         wanted.put(CHAT, ports.chat());
         if (faultModels()) {
             wanted.put("the unreachable endpoint of " + DOWN_MODEL, downEndpointPort());
+            wanted.put(SECOND_SIMULATOR, secondSimulatorPort());
         }
         List<String> busy = new ArrayList<>();
         wanted.forEach((name, port) -> {

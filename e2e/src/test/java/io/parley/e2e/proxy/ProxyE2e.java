@@ -54,6 +54,19 @@ final class ProxyE2e {
         return sum;
     }
 
+    /** One series of a proxy counter ({@code /q/metrics}) by model and reason; 0 when it does not exist yet. */
+    static double proxyMetric(LocalPlatform platform, String metric, String model, String reason) {
+        String text = given().baseUri(platform.proxyUrl()).get("/q/metrics").then().statusCode(200).extract().asString();
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(metric + "{") && line.contains("model=\"" + model + "\"")
+                    && line.contains("reason=\"" + reason + "\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** alice's usage records with this correlation id, as the admin sees them in usage-service. */
     static List<Map<String, Object>> usageRows(LocalPlatform platform, String adminToken, String correlationId) {
         return given().baseUri(platform.usageUrl()).auth().oauth2(adminToken).accept(ContentType.JSON)
