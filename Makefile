@@ -12,7 +12,7 @@ BUILD_STAMP := target/.parley-build
 DATA := .local
 
 .DEFAULT_GOAL := help
-.PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs maven39
+.PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs maven39 images
 
 help: ## list the targets
 	@echo "Parley — make <target>:"
@@ -63,3 +63,6 @@ logs: ## follow the local platform's logs
 maven39: ## unpack Maven 3.9 (needed by quarkus:dev) from Maven Central into tools/ (ignored); then tools/apache-maven-3.9.12/bin/mvn
 	$(MVN) $(MVN_FLAGS) -q -N dependency:unpack -Dartifact=org.apache.maven:apache-maven:3.9.12:zip:bin -DoutputDirectory=tools
 	@echo "Maven 3.9: $(CURDIR)/tools/apache-maven-3.9.12/bin/mvn (e.g. tools/apache-maven-3.9.12/bin/mvn -pl chat-service quarkus:dev)"
+
+images: ## build the five service images with Jib and check them (no Docker engine; root, Debian packages; docs/install.md#images)
+	scripts/images.sh
