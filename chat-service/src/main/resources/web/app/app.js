@@ -444,8 +444,10 @@ function openSwitchDialog() {
       text: m.name + (m.name === current ? ' (this chat’s model)' : '') })));
     select.append(og);
   }
-  // preselect the first model shown that is not this chat's
-  const other = [...select.options].find((o) => o.value !== current);
+  // preselect another model of the same deployment, else the first other one shown
+  const currentDeployment = (state.running.find((m) => m.name === current) || {}).deployment || 'other';
+  const others = [...select.options].filter((o) => o.value !== current);
+  const other = others.find((o) => o.parentElement.label === currentDeployment) || others[0];
   if (other) select.value = other.value;
   $('switch-error').textContent = '';
   const none = state.running.length === 0;

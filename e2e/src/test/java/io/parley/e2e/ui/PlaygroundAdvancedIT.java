@@ -347,6 +347,43 @@ class PlaygroundAdvancedIT {
         bob.context().close();
     }
 
+    @Test
+    void atANarrowWidthTheAttachmentChipsDetailsExportMenuAndSwitchDialogStayInView(LocalPlatform platform) {
+        Page page = ui.login(platform, "alice", 420, 860);
+        page.locator("#file").setInputFiles(new FilePayload("a-rather-long-file-name-for-a-narrow-window.txt",
+                "text/plain", "narrow".getBytes(StandardCharsets.UTF_8)));
+        page.locator("#advanced summary").click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("+ Add key/value")).click();
+        page.getByLabel("Metadata key").fill("team");
+        page.getByLabel("Metadata value").fill("narrow");
+        page.locator("#advanced summary").click();
+        chat(page, ECHO, "narrow and attached");
+        awaitAnswerEnd(page);
+        assertInView(page, page.locator(".msg.user .msg-attachments .chip"));
+        page.locator(".msg.user").last().getByText("Details").click();
+        assertInView(page, page.locator(".msg.user .msg-details dl"));
+        assertInView(page, lastAnswer(page).getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions()
+                .setName("Fork from here")));
+
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Export").setExact(true)).click();
+        assertInView(page, page.getByRole(AriaRole.MENU));
+        page.keyboard().press("Escape");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("New chat with another model")).click();
+        assertInView(page, page.locator("#switch-dialog"));
+        Ui.screenshot(page, "playground-narrow-switch.png");
+        page.keyboard().press("Escape");
+        assertThat(page.locator("#switch-dialog")).isHidden();
+        page.context().close();
+    }
+
+    /** Visible and entirely inside the viewport's width (nothing cut off or scrolled sideways). */
+    private static void assertInView(Page page, Locator locator) {
+        assertThat(locator).isVisible();
+        var box = locator.boundingBox();
+        int width = page.viewportSize().width;
+        assertTrue(box.x >= 0 && box.x + box.width <= width, "x " + box.x + " + " + box.width + " within " + width);
+    }
+
     private static String chatId(Page page) {
         assertThat(page).hasURL(Pattern.compile("#chat=[0-9a-f-]{36}$"));
         return page.url().replaceFirst(".*#chat=", "");
