@@ -144,5 +144,11 @@ class ChartEgressTest {
                 .hasMessageContaining("ports");
         assertThatThrownBy(() -> Chart.render("default", "networkPolicy:\n  egress:\n    dns:\n      ports: [0]\n"))
                 .hasMessageContaining("ports");
+        assertThatThrownBy(() -> Chart.render("default",
+                "networkPolicy:\n  egress:\n    oidc:\n      to:\n        - ipBlok: {cidr: 10.0.0.0/8}\n"))
+                .hasMessageContaining("ipBlok");
+        assertThatThrownBy(() -> Chart.render("default",
+                "networkPolicy:\n  egress:\n    database:\n      to:\n        - podSelector: {matchLabel: {app: pg}}\n"))
+                .hasMessageContaining("matchLabel");
     }
 }
