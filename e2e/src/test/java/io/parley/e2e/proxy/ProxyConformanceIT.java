@@ -4,13 +4,17 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +29,9 @@ import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -35,6 +41,9 @@ import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.completions.CompletionUsage;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseInputFile;
+import com.openai.models.responses.ResponseInputImage;
+import com.openai.models.responses.ResponseInputItem;
 import com.openai.models.responses.ResponseStreamEvent;
 
 import io.parley.e2e.PlatformExtension;
@@ -192,6 +201,81 @@ class ProxyConformanceIT {
         assertEquals("streamedmessagehere", text.toString().replace(" ", ""));
         assertEquals(3, outputTokens[0]);
         assertEquals(List.of("message_start", "message_stop"), kinds);
+    }
+
+    @Test
+    void parleyOverridesHeaderIsMergedIntoWhatTheSimulatorReceives() {
+        HttpResponseFor<ChatCompletion> raw = openai.chat().completions().withRawResponse().create(
+                chat(MODEL, "one two three four five").putAdditionalHeader("X-Parley-Overrides", "{\"max_tokens\":2}")
+                        .build());
+        assertEquals(List.of("max_tokens"), raw.headers().values("X-Parley-Overrides-Applied"));
+        ChatCompletion completion = raw.parse();
+        // echo-sim would echo all five tokens; the override cut it to two
+        assertEquals(2, completion.usage().orElseThrow().completionTokens());
+        assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, completion.choices().get(0).finishReason());
+
+        BadRequestException refused = assertThrows(BadRequestException.class, () -> openai.chat().completions()
+                .create(chat(MODEL, "hi").putAdditionalHeader("X-Parley-Overrides", "{\"model\":\"other\"}").build()));
+        assertEquals(Optional.of("X-Parley-Overrides"), refused.param());
+    }
+
+    @Test
+    void openAiSdkSendsImageAndFileInputsThroughTheResponsesApiAndTheirAuditReachesUsage() {
+        String text = "what is in this image";
+        String correlation = "responses-parts-" + UUID.randomUUID();
+        ResponseInputItem.Message withParts = ResponseInputItem.Message.builder()
+                .role(ResponseInputItem.Message.Role.USER)
+                .addInputTextContent(text)
+                .addContent(ResponseInputImage.builder().imageUrl("data:image/png;base64,iVBORw0KGgo=")
+                        .detail(ResponseInputImage.Detail.AUTO).build())
+                .addContent(ResponseInputFile.builder().filename("spec.pdf")
+                        .fileData("data:application/pdf;base64,JVBERi0xLjQK").build())
+                .build();
+        Response answer = openai.responses().create(ResponseCreateParams.builder().model(MODEL)
+                .inputOfResponse(List.of(ResponseInputItem.ofMessage(withParts)))
+                .putAdditionalHeader("X-Correlation-Id", correlation).build());
+        Response textOnly = openai.responses().create(ResponseCreateParams.builder().model(MODEL)
+                .inputOfResponse(List.of(ResponseInputItem.ofMessage(ResponseInputItem.Message.builder()
+                        .role(ResponseInputItem.Message.Role.USER).addInputTextContent(text).build())))
+                .build());
+
+        // echo-sim echoes the text part; the simulator counts each image or file part as 16 prompt tokens
+        assertEquals(text.replace(" ", ""), answer.output().get(0).message().orElseThrow().content().get(0)
+                .outputText().orElseThrow().text().replace(" ", ""));
+        assertEquals(textOnly.usage().orElseThrow().inputTokens() + 2 * 16, answer.usage().orElseThrow().inputTokens());
+        assertTrue(answer.usage().orElseThrow()._additionalProperties().keySet().containsAll(SERVER_USAGE_FIELDS),
+                "raw usage: " + answer.usage().orElseThrow()._additionalProperties());
+
+        String admin = ProxyE2e.token(platform, "admin");
+        List<Map<String, Object>> rows = await().atMost(Duration.ofSeconds(30))
+                .until(() -> ProxyE2e.usageRows(platform, admin, correlation), r -> !r.isEmpty());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> attachments = (List<Map<String, Object>>) rows.get(0).get("attachments");
+        assertEquals(List.of("image/png", "application/pdf"), attachments.stream().map(a -> a.get("mime_type")).toList());
+        assertTrue(attachments.stream().allMatch(a -> a.keySet().equals(Set.of("mime_type", "size_bytes", "sha256"))),
+                "only mime type, size and digest: " + attachments);
+    }
+
+    @Test
+    void translatedStreamsCarryTheServerFieldsInTheirUsage() {
+        List<Set<String>> responsesUsage = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = openai.responses().createStreaming(
+                ResponseCreateParams.builder().model(MODEL).input("metrics please").build())) {
+            stream.stream().forEach(event -> event.completed().ifPresent(c -> responsesUsage.add(
+                    c.response().usage().orElseThrow()._additionalProperties().keySet())));
+        }
+        assertEquals(1, responsesUsage.size());
+        assertTrue(responsesUsage.get(0).containsAll(SERVER_USAGE_FIELDS), "response.completed usage: " + responsesUsage);
+
+        List<Set<String>> messagesUsage = new ArrayList<>();
+        try (com.anthropic.core.http.StreamResponse<RawMessageStreamEvent> stream = anthropic.messages()
+                .createStreaming(MessageCreateParams.builder().model(MODEL).maxTokens(32)
+                        .addUserMessage("metrics please").build())) {
+            stream.stream().forEach(event -> event.messageDelta().ifPresent(
+                    d -> messagesUsage.add(d.usage()._additionalProperties().keySet())));
+        }
+        assertEquals(1, messagesUsage.size());
+        assertTrue(messagesUsage.get(0).containsAll(SERVER_USAGE_FIELDS), "message_delta usage: " + messagesUsage);
     }
 
     @Test
