@@ -134,6 +134,21 @@ class ChartEgressTest {
     }
 
     @Test
+    void notesNameTheDestinationsStillLimitedByPortOnly() {
+        String defaults = notes("default");
+        assertThat(defaults).contains("limited by port only: PostgreSQL, the OIDC issuer, the Kubernetes API server")
+                .contains("may reach any address on any port until model endpoints are named");
+
+        String production = notes("production");
+        assertThat(production).doesNotContain("limited by port only").doesNotContain("any address on any port");
+    }
+
+    static String notes(String valueSet) {
+        return new com.marcnuri.helm.Helm(Chart.DIR).install().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
+                .withValuesFile(Chart.values(valueSet)).dryRun().clientOnly().call().getOutput();
+    }
+
+    @Test
     void schemaRejectsMisspelledOrMistypedEgressValues() {
         assertThatThrownBy(() -> Chart.render("default", "networkPolicy:\n  egress:\n    enabeld: false\n"))
                 .hasMessageContaining("enabeld");
