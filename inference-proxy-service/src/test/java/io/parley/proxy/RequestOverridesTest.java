@@ -124,6 +124,19 @@ class RequestOverridesTest {
     }
 
     @Test
+    void overridesAreAlsoMergedIntoLargeBodiesParsedOffTheEventLoop() {
+        String marker = UUID.randomUUID().toString();
+        JsonObject body = ChatCompletionsStreamingTest.chat("sim-chat", false).put("max_tokens", 32);
+        body.getJsonArray("messages").getJsonObject(0).put("content", "x".repeat(300 * 1024));
+        given().header("Authorization", ProxyClient.bearer())
+                .header(HEADER, new JsonObject().put("user", marker).put("max_tokens", 4).encode())
+                .contentType("application/json").body(body.encode())
+                .when().post("/v1/chat/completions")
+                .then().statusCode(200).header(RequestOverrides.APPLIED_HEADER, equalTo("user,max_tokens"));
+        assertEquals(4, sentUpstream(marker).getInteger("max_tokens"));
+    }
+
+    @Test
     void withoutTheHeaderNothingIsMergedAndNoAppliedHeaderIsSent() {
         given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
                 .body(ChatCompletionsStreamingTest.chat("sim-chat", false).encode())
