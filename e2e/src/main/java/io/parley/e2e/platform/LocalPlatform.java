@@ -517,7 +517,9 @@ public final class LocalPlatform implements AutoCloseable {
         env.put("PARLEY_SIMULATOR_URL", simulatorUrl());
         env.putAll(extraEnv);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-Xms32m", "-Xmx512m", "-XX:+UseSerialGC", "-jar", jar(module).toString());
+        // chat-service and the proxy hold a whole turn body (up to 100 MiB of attachments as base64) while parsing it
+        String heap = module.equals("chat-service") || module.equals("inference-proxy-service") ? "-Xmx1g" : "-Xmx512m";
+        List<String> command = List.of(java, "-Xms32m", heap, "-XX:+UseSerialGC", "-jar", jar(module).toString());
         say("starting " + name + " on 127.0.0.1:" + port);
         Path workDir = dataDir.resolve("work").resolve(name);
         try {
