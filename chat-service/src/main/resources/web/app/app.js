@@ -30,6 +30,7 @@ const state = {
   live: null, // live metrics of the running turn
   attachments: [],
   editing: null, // id of the user message being edited
+  edit: null, // { text, keep: stored attachments kept, files: new files } of the edit box
   renameId: null,
 };
 
@@ -355,6 +356,7 @@ async function openSession(id, notice) {
   state.session = s;
   state.sel = {};
   state.editing = null;
+  state.edit = null;
   state.live = null;
   history.replaceState(null, '', '#chat=' + s.id);
   fillParams(s.params || {});
@@ -378,6 +380,7 @@ function resetChat() {
   state.sel = {};
   state.live = null;
   state.editing = null;
+  state.edit = null;
   showNotice(null);
   history.replaceState(null, '', location.pathname);
   renderAll();
@@ -684,18 +687,8 @@ function renderMessage(m) {
   const div = el('div', { class: 'msg ' + m.role + (m.status === 'error' ? ' error' : ''), 'data-id': m.id });
   div.append(el('span', { class: 'who', text: m.role === 'user' ? (state.me ? state.me.user : 'You') : (state.session ? state.session.model_name : 'Assistant') }));
   const body = el('div', { class: 'body' });
-  if (m.role === 'user' && state.editing === m.id) {
-    const ta = el('textarea', { 'aria-label': 'Edit message', rows: 3 });
-    ta.value = m.content;
-    const save = () => editAndResend(m, ta.value);
-    ta.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
-      if (ev.key === 'Escape') { state.editing = null; renderAll(); }
-    });
-    body.append(el('div', { class: 'edit-box' }, ta, el('div', { class: 'msg-tools' },
-      el('button', { type: 'button', text: 'Save & submit', onclick: save }),
-      el('button', { type: 'button', text: 'Cancel', onclick: () => { state.editing = null; renderAll(); } }))));
-    setTimeout(() => ta.focus());
+  if (m.role === 'user' && state.editing === m.id && state.edit) {
+    body.append(editBox(m));
     div.append(body);
     return div;
   }
@@ -721,7 +714,7 @@ function renderMessage(m) {
         disabled: state.busy || null, onclick: () => regenerate(m) }));
     } else {
       tools.append(el('button', { type: 'button', text: 'Edit', 'aria-label': 'Edit and resend',
-        disabled: state.busy || null, onclick: () => { state.editing = m.id; renderAll(); } }));
+        disabled: state.busy || null, onclick: () => startEdit(m) }));
     }
     if (!String(m.id).startsWith('pending-')) {
       tools.append(el('button', { type: 'button', text: 'Fork', 'aria-label': 'Fork from here',
@@ -733,6 +726,91 @@ function renderMessage(m) {
     if (details) div.append(details);
   }
   return div;
+}
+
+// ---------------------------------------------------------------- edit-and-resend
+
+/** Opens the edit box of a user message: its text, and its stored attachments kept unless removed. */
+function startEdit(m) {
+  state.editing = m.id;
+  state.edit = { text: m.content, keep: (m.attachments || []).filter((a) => a.id), files: [], focus: true, error: '' };
+  renderAll();
+}
+
+function cancelEdit() {
+  state.editing = null;
+  state.edit = null;
+  renderAll();
+}
+
+function editChip(a, type, size, onRemove) {
+  return el('li', {}, el('span', { class: 'chip' },
+    el('span', { class: 'chip-type', text: (type || 'application/octet-stream').split('/').pop() }),
+    el('span', { class: 'chip-name', text: a.name }),
+    el('span', { class: 'muted', text: humanSize(size || 0) }),
+    el('button', { type: 'button', 'aria-label': 'Remove ' + a.name, text: '×', onclick: onRemove })));
+}
+
+function editBox(m) {
+  const edit = state.edit;
+  const ta = el('textarea', { 'aria-label': 'Edit message', rows: 3 });
+  ta.value = edit.text;
+  ta.addEventListener('input', () => { edit.text = ta.value; });
+  const save = () => editAndResend(m, ta.value);
+  ta.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); save(); }
+    if (ev.key === 'Escape') cancelEdit();
+  });
+  const chips = el('ul', { class: 'msg-attachments edit-attachments', 'aria-label': 'Attachments of the edit' });
+  for (const a of edit.keep) {
+    chips.append(editChip(a, a.mime_type, a.size_bytes, () => {
+      edit.keep = edit.keep.filter((x) => x !== a);
+      edit.error = '';
+      renderAll();
+    }));
+  }
+  for (const f of edit.files) {
+    chips.append(editChip(f, f.type, f.size, () => {
+      edit.files = edit.files.filter((x) => x !== f);
+      edit.error = '';
+      renderAll();
+    }));
+  }
+  const picker = el('input', { type: 'file', multiple: true, hidden: true, class: 'edit-file' });
+  picker.addEventListener('change', () => { addEditFiles(picker.files); });
+  const box = el('div', { class: 'edit-box' }, ta);
+  if (edit.keep.length || edit.files.length) box.append(chips);
+  box.append(el('p', { class: 'field-error', role: 'alert', text: edit.error || '' }), picker,
+    el('div', { class: 'msg-tools' },
+      el('button', { type: 'button', text: 'Save & submit', onclick: save }),
+      el('button', { type: 'button', text: 'Attach', 'aria-label': 'Attach files to the edit',
+        onclick: () => picker.click() }),
+      el('button', { type: 'button', text: 'Cancel', onclick: cancelEdit })));
+  if (edit.focus) {
+    edit.focus = false;
+    setTimeout(() => ta.focus());
+  }
+  return box;
+}
+
+/** New files for the edit box, with the composer's limits counted over the kept ones too. */
+function addEditFiles(files) {
+  const edit = state.edit;
+  if (!edit) return;
+  edit.error = '';
+  for (const f of files) {
+    const count = edit.keep.length + edit.files.length;
+    const total = edit.keep.reduce((n, a) => n + (a.size_bytes || 0), 0) + edit.files.reduce((n, x) => n + x.size, 0) + f.size;
+    if (count >= MAX_ATTACHMENTS) {
+      edit.error = '“' + f.name + '” was not added: at most ' + MAX_ATTACHMENTS + ' attachments per message.';
+    } else if (total > MAX_ATTACHMENT_BYTES) {
+      edit.error = '“' + f.name + '” (' + humanSize(f.size) + ') was not added: attachments are limited to 100 MB per message'
+        + (f.size <= MAX_ATTACHMENT_BYTES ? ' in total' : '') + '.';
+    } else {
+      edit.files.push(f);
+    }
+  }
+  renderAll();
 }
 
 function updateMessageBody(m) {
@@ -1056,7 +1134,11 @@ async function ensureSession(params) {
   return state.session;
 }
 
-async function send(content, parentOverride) {
+/**
+ * Sends a turn. {@code edit} ({@code {keep, files}}) is an edited message's attachments: the stored ones it keeps
+ * (sent as {@code attachment_ids}) and new files; without it the composer's attachments go.
+ */
+async function send(content, parentOverride, edit) {
   showError('');
   const { params, problems } = readParams();
   const env = readEnvelope();
@@ -1082,9 +1164,13 @@ async function send(content, parentOverride) {
   const parent = parentOverride !== undefined ? parentOverride : (path.length ? path[path.length - 1].id : null);
   const body = { content, idempotency_key: newKey(), ...env.envelope };
   if (parent) body.parent_id = parent;
-  if (state.attachments.length) {
+  const files = edit ? edit.files.map((f) => ({ file: f, name: f.name || 'pasted-file', type: f.type || 'application/octet-stream', size: f.size }))
+    : state.attachments;
+  const kept = edit ? edit.keep : [];
+  if (kept.length) body.attachment_ids = kept.map((a) => a.id);
+  if (files.length) {
     try {
-      body.attachments = await Promise.all(state.attachments.map(async (a) => ({
+      body.attachments = await Promise.all(files.map(async (a) => ({
         name: a.name, mime_type: a.type, size_bytes: a.size, data_url: await readAsDataUrl(a.file) })));
     } catch (e) {
       $('attach-error').textContent = 'Could not read an attachment: ' + e.message;
@@ -1094,7 +1180,8 @@ async function send(content, parentOverride) {
   }
   const pendingUser = { id: 'pending-' + body.idempotency_key, role: 'user', content, status: 'complete',
     parent_id: parent, created_at: new Date().toISOString(), envelope: Object.keys(env.envelope).length ? env.envelope : null,
-    attachments: state.attachments.map((a) => ({ name: a.name, mime_type: a.type, size_bytes: a.size })) };
+    attachments: kept.map((a) => ({ name: a.name, mime_type: a.mime_type, size_bytes: a.size_bytes }))
+      .concat(files.map((a) => ({ name: a.name, mime_type: a.type, size_bytes: a.size }))) };
   session.messages.push(pendingUser);
   state.sel[parent || 'root'] = pendingUser.id;
   renderAll();
@@ -1105,6 +1192,11 @@ async function send(content, parentOverride) {
       method: 'POST', headers: { Accept: 'text/event-stream' }, body: JSON.stringify(body), signal: controller.signal });
   } catch (e) {
     dropPending(pendingUser);
+    if (edit) {
+      showError('Could not reach Parley: ' + e.message + '. Your edit is kept.');
+      setBusy(false);
+      return false;
+    }
     if (body.attachments) $('attach-error').textContent = 'The attachments could not be sent: ' + e.message + '.';
     showError('Could not reach Parley: ' + e.message + '. Your message is back in the box.');
     $('input').value = content;
@@ -1114,15 +1206,22 @@ async function send(content, parentOverride) {
   if (!res.ok) {
     const err = await failure(res);
     dropPending(pendingUser);
+    if (edit) {
+      showError('Your edit was not sent: ' + err.message);
+      setBusy(false);
+      return false;
+    }
     $('input').value = content;
     showRefusal(err, !!body.attachments);
     setBusy(false);
     return false;
   }
   ENVELOPE_ERRORS.forEach((id) => setFieldError(id, ''));
-  $('attach-error').textContent = '';
-  state.attachments = [];
-  renderChips();
+  if (!edit) {
+    $('attach-error').textContent = '';
+    state.attachments = [];
+    renderChips();
+  }
   await runTurn(res, controller, pendingUser);
   return true;
 }
@@ -1170,21 +1269,45 @@ async function regenerate(m) {
 
 async function editAndResend(m, text) {
   const content = (text || '').trim();
-  if (!content || state.busy) return;
-  state.editing = null;
+  if (!content || state.busy || !state.edit) return;
+  const edit = state.edit;
+  const attachments = { keep: edit.keep, files: edit.files };
   if (!m.parent_id) {
-    // the first message has no parent to branch from: the edited chat starts afresh with the same model
+    // the first message has no parent to branch from: the edited chat starts afresh with the same model, and its
+    // kept files (stored in the old chat) go as new uploads
+    let carried;
+    try {
+      carried = await Promise.all(edit.keep.map(async (a) => {
+        const res = await api('/v1/chat/sessions/' + state.session.id + '/attachments/' + a.id);
+        if (!res.ok) throw await failure(res);
+        return new File([await res.blob()], a.name, { type: a.mime_type || 'application/octet-stream' });
+      }));
+    } catch (e) {
+      edit.error = 'The attachments could not be read back: ' + e.message;
+      renderAll();
+      return;
+    }
     const model = state.session.model_name;
     const params = state.session.params;
+    state.editing = null;
+    state.edit = null;
     state.session = null;
     state.sel = {};
     renderAll();
     $('model').value = model;
     fillParams(params || {});
-    await send(content, null);
+    await send(content, null, { keep: [], files: carried.concat(attachments.files) });
     return;
   }
-  await send(content, m.parent_id);
+  state.editing = null;
+  state.edit = null;
+  const sent = await send(content, m.parent_id, attachments);
+  if (!sent && state.session && state.session.messages.some((x) => x.id === m.id)) {
+    // refused: the edit box comes back as it was, with the server's reason in the banner
+    state.editing = m.id;
+    state.edit = { text: content, keep: attachments.keep, files: attachments.files, focus: true, error: '' };
+    renderAll();
+  }
 }
 
 /** Consumes a turn's SSE response (POST turns, regenerate, or an events replay). */

@@ -32,7 +32,8 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code vllm-fail-model}: one delta, then vLLM's own error chunk ({@code "object":"error"}) and {@code [DONE]};</li>
  * <li>{@code hang-model}: two deltas, then nothing until the client goes away (counted as a cancel);</li>
  * <li>{@code slow-model}: twenty deltas 40 ms apart, then usage and {@code [DONE]};</li>
- * <li>{@code down-model}: 503 before the first byte.</li>
+ * <li>{@code down-model}: 503 before the first byte;</li>
+ * <li>{@code flood-model}: 256 deltas of 64 KiB (16 MiB of text) as fast as it can, then usage and {@code [DONE]}.</li>
  * </ul>
  * The same models answer on {@code /v1/responses} (Responses events, usage in {@code response.completed}) and
  * {@code /v1/messages} (Anthropic events, usage in {@code message_delta}), with the proxy's server metrics as extra
@@ -44,7 +45,8 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
 
     public static final List<String> SIM_DELTAS = List.of("Hello", " from", " the", " simulator", ".");
     static final Set<String> MODELS = Set.of("sim-model", "fail-model", "vllm-fail-model", "hang-model", "slow-model",
-            "down-model");
+            "down-model", "flood-model");
+    static final List<String> FLOOD = java.util.Collections.nCopies(256, "x".repeat(64 * 1024));
 
     private Vertx vertx;
     private HttpServer server;
@@ -369,6 +371,7 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                 }
                 case "slow-model" -> send(res, java.util.stream.IntStream.range(0, 20).mapToObj(i -> "w" + i + " ")
                         .toList(), 40, () -> finish(res, 20));
+                case "flood-model" -> send(res, FLOOD, 1, () -> finish(res, FLOOD.size()));
                 default -> send(res, SIM_DELTAS, 5, () -> finish(res, SIM_DELTAS.size()));
             }
         });

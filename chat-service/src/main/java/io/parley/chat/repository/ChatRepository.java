@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -87,6 +89,29 @@ public class ChatRepository {
     private static final String INSERT_ATTACHMENT = "INSERT INTO chat_attachments (id, message_id, name, mime_type, "
             + "size_bytes, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
+    /** Copies one attachment of the same session (its bytes included) to a message, under a new id. */
+    private static final String COPY_ATTACHMENT = "INSERT INTO chat_attachments (id, message_id, name, mime_type, "
+            + "size_bytes, sha256, data, created_at) SELECT ?, ?, a.name, a.mime_type, a.size_bytes, a.sha256, a.data, ? "
+            + "FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id WHERE a.id = ? AND m.session_id = ?";
+
+    /** A stored attachment to copy ({@code from}) and the id of its copy ({@code to}). */
+    public record AttachmentCopy(UUID from, UUID to) {
+    }
+
+    /** A stored attachment to copy was deleted before the copy was committed. */
+    public static final class AttachmentGoneException extends RuntimeException {
+        private final UUID id;
+
+        AttachmentGoneException(UUID id) {
+            super("attachment " + id + " no longer exists");
+            this.id = id;
+        }
+
+        public UUID id() {
+            return id;
+        }
+    }
+
     public void insertMessage(MessageRow m) {
         update(INSERT_MESSAGE, messageArgs(m));
     }
@@ -101,6 +126,16 @@ public class ChatRepository {
      * it is committed or none (a failure half-way leaves no message without its files).
      */
     public void insertUserMessage(MessageRow m, List<AttachmentRow> attachments, SessionRow session) {
+        insertUserMessage(m, List.of(), attachments, session);
+    }
+
+    /**
+     * As {@link #insertUserMessage(MessageRow, List, SessionRow)}, first copying stored attachments ({@code copies}:
+     * source id to the new row's id, in order) to the message, in the same transaction. A source that is gone by then
+     * (its session deleted meanwhile) fails the whole insert with {@link AttachmentGoneException}.
+     */
+    public void insertUserMessage(MessageRow m, List<AttachmentCopy> copies, List<AttachmentRow> attachments,
+            SessionRow session) {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -108,6 +143,16 @@ public class ChatRepository {
                 try (PreparedStatement ps = c.prepareStatement(INSERT_MESSAGE)) {
                     bind(ps, messageArgs(m));
                     ps.executeUpdate();
+                }
+                if (!copies.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(COPY_ATTACHMENT)) {
+                        for (AttachmentCopy copy : copies) {
+                            bind(ps, copy.to(), m.id(), ts(m.createdAt()), copy.from(), m.sessionId());
+                            if (ps.executeUpdate() != 1) {
+                                throw new AttachmentGoneException(copy.from());
+                            }
+                        }
+                    }
                 }
                 if (!attachments.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(INSERT_ATTACHMENT)) {
@@ -208,6 +253,32 @@ public class ChatRepository {
                     AttachmentRow meta = attachmentMeta(rs);
                     return meta.withData(rs.getBytes(8));
                 }, (Object) messageIds.toArray(UUID[]::new));
+    }
+
+    /** The attachments with the given ids with their bytes, in upload order. */
+    public List<AttachmentRow> listAttachmentsWithDataById(List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return query("SELECT " + ATTACHMENT_META + ", a.data FROM chat_attachments a WHERE a.id = ANY (?) "
+                + "ORDER BY a.seq", rs -> attachmentMeta(rs).withData(rs.getBytes(8)),
+                (Object) ids.toArray(UUID[]::new));
+    }
+
+    /**
+     * For each of the given attachment ids that belongs to a session of {@code userId}: its session id. Ids of other
+     * users' attachments are absent, like ids that do not exist.
+     */
+    public Map<UUID, UUID> attachmentSessions(List<UUID> ids, String userId) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        Map<UUID, UUID> out = new HashMap<>();
+        query("SELECT a.id, m.session_id FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id "
+                + "JOIN chat_sessions s ON s.id = m.session_id WHERE a.id = ANY (?) AND s.user_id = ?",
+                rs -> out.put(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)),
+                ids.toArray(UUID[]::new), userId);
+        return out;
     }
 
     /** One attachment with its bytes, only if it belongs to a session of {@code userId}. */

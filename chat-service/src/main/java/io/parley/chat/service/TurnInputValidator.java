@@ -145,16 +145,29 @@ public class TurnInputValidator {
      * {@code payloads.get(index)}, already decoded from the raw body (see {@code TurnBodyReader}).
      */
     public List<AttachmentRow> attachments(JsonNode node, List<byte[]> payloads) {
+        return attachments(node, payloads, List.of());
+    }
+
+    /**
+     * As {@link #attachments(JsonNode, List)}, with {@code kept} (stored attachments copied to the same message, see
+     * {@link #attachmentIds(JsonNode)}) counted toward the per-turn number and byte limits.
+     */
+    public List<AttachmentRow> attachments(JsonNode node, List<byte[]> payloads, List<AttachmentRow> kept) {
+        long max = config.chat().attachments().maxBytes().asLongValue();
+        long keptBytes = kept.stream().mapToLong(AttachmentRow::sizeBytes).sum();
+        if (keptBytes > max) {
+            throw tooLarge(max);
+        }
         if (node == null || node.isNull()) {
             return List.of();
         }
         if (!node.isArray()) {
             throw ApiException.badRequest("attachments", "attachments must be an array");
         }
-        if (node.size() > MAX_ATTACHMENTS) {
-            throw ApiException.badRequest("attachments", "at most " + MAX_ATTACHMENTS + " attachments per turn");
+        if (node.size() + kept.size() > MAX_ATTACHMENTS) {
+            throw ApiException.badRequest(kept.isEmpty() ? "attachments" : "attachment_ids", "at most "
+                    + MAX_ATTACHMENTS + " attachments per turn (kept and new together)");
         }
-        long max = config.chat().attachments().maxBytes().asLongValue();
         record Parsed(String name, String mime, Long declared, String dataUrl, int dataStart, byte[] decoded) {
         }
         List<Parsed> parsed = new ArrayList<>();
@@ -203,7 +216,7 @@ public class TurnInputValidator {
             estimatedTotal += decoded != null ? decoded.length : decodedLength(url, dataStart);
             parsed.add(new Parsed(name, mime.toLowerCase(java.util.Locale.ROOT), declared, url, dataStart, decoded));
         }
-        if (declaredTotal > max || estimatedTotal > max) {
+        if (declaredTotal + keptBytes > max || estimatedTotal + keptBytes > max) {
             throw tooLarge(max);
         }
         List<AttachmentRow> out = new ArrayList<>();
@@ -217,6 +230,43 @@ public class TurnInputValidator {
             }
             out.add(new AttachmentRow(UUID.randomUUID(), null, p.name(), p.mime(), bytes.length, sha256(bytes), bytes,
                     now));
+        }
+        return out;
+    }
+
+    /**
+     * The ids of {@code attachment_ids} (stored attachments to copy to the new user message), in order: an array of
+     * distinct UUID strings, at most {@value #MAX_ATTACHMENTS}; anything else answers 400 naming
+     * {@code attachment_ids}. Whether they belong to the session is the caller's check.
+     */
+    public List<UUID> attachmentIds(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw ApiException.badRequest("attachment_ids", "attachment_ids must be an array of attachment ids");
+        }
+        if (node.size() > MAX_ATTACHMENTS) {
+            throw ApiException.badRequest("attachment_ids", "at most " + MAX_ATTACHMENTS + " attachments per turn");
+        }
+        List<UUID> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode id = node.get(i);
+            UUID parsed = null;
+            if (id.isTextual()) {
+                try {
+                    parsed = UUID.fromString(id.asText());
+                } catch (IllegalArgumentException e) {
+                    parsed = null;
+                }
+            }
+            if (parsed == null) {
+                throw ApiException.badRequest("attachment_ids", "attachment_ids[" + i + "] must be an attachment id");
+            }
+            if (out.contains(parsed)) {
+                throw ApiException.badRequest("attachment_ids", "attachment_ids[" + i + "] is listed twice");
+            }
+            out.add(parsed);
         }
         return out;
     }

@@ -95,7 +95,8 @@ public class TurnService {
                 return existing.get();
             }
         }
-        List<AttachmentRow> attachments = inputs.attachments(request.attachments(), payloads);
+        List<AttachmentRow> kept = keptAttachments(caller, sessionId, inputs.attachmentIds(request.attachmentIds()));
+        List<AttachmentRow> attachments = inputs.attachments(request.attachments(), payloads, kept);
         requireNoRunningTurn(sessionId);
         List<MessageRow> all = repository.listMessages(sessionId);
         UUID parent;
@@ -117,7 +118,10 @@ public class TurnService {
                 session.createdAt(), now);
         try {
             // the message, its envelope and its files together, or nothing
-            repository.insertUserMessage(user, attachments, updated);
+            repository.insertUserMessage(user, kept.stream().map(k -> new ChatRepository.AttachmentCopy(k.messageId(),
+                    k.id())).toList(), attachments, updated);
+        } catch (ChatRepository.AttachmentGoneException e) {
+            throw ApiException.badRequest("attachment_ids", "an attachment of attachment_ids was deleted meanwhile");
         } catch (IllegalStateException e) {
             if (key != null) {
                 // a concurrent request with the same key won the insert
@@ -128,16 +132,54 @@ public class TurnService {
             }
             throw e;
         }
-        if (!attachments.isEmpty()) {
-            Log.infof("session %s: user message %s stored with %d attachment(s), %d bytes", sessionId, user.id(),
-                    attachments.size(), attachments.stream().mapToLong(AttachmentRow::sizeBytes).sum());
+        if (!attachments.isEmpty() || !kept.isEmpty()) {
+            Log.infof("session %s: user message %s stored with %d attachment(s) (%d kept from earlier messages), "
+                    + "%d bytes", sessionId, user.id(), kept.size() + attachments.size(), kept.size(),
+                    kept.stream().mapToLong(AttachmentRow::sizeBytes).sum()
+                            + attachments.stream().mapToLong(AttachmentRow::sizeBytes).sum());
         }
 
         all = new java.util.ArrayList<>(all);
         all.add(user);
-        // this message's files are in memory already: not read back from the database
-        Map<UUID, List<AttachmentRow>> known = attachments.isEmpty() ? Map.of() : Map.of(user.id(), attachments);
+        // this message's new files are in memory already: not read back from the database (the kept copies are)
+        List<AttachmentRow> files = new java.util.ArrayList<>(
+                repository.listAttachmentsWithDataById(kept.stream().map(AttachmentRow::id).toList()));
+        files.addAll(attachments);
+        Map<UUID, List<AttachmentRow>> known = files.isEmpty() ? Map.of() : Map.of(user.id(), files);
         return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user, known);
+    }
+
+    /**
+     * The stored attachments {@code ids} name, to be copied to the new user message (edit-and-resend keeps the files):
+     * each must be an attachment of this session, 400 naming {@code attachment_ids} for one of the caller's other
+     * chats, 404 for an id the caller does not own (another user's reads exactly like one that does not exist). The
+     * rows carry the copy's new id and, in {@code messageId}, the id of the attachment to copy.
+     */
+    private List<AttachmentRow> keptAttachments(Caller caller, UUID sessionId, List<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, UUID> sessionsOf = repository.attachmentSessions(ids, caller.user());
+        Map<UUID, AttachmentRow> here = repository.listAttachmentMeta(sessionId).stream()
+                .collect(Collectors.toMap(AttachmentRow::id, a -> a));
+        List<AttachmentRow> out = new java.util.ArrayList<>();
+        Instant now = Instant.now();
+        for (int i = 0; i < ids.size(); i++) {
+            UUID id = ids.get(i);
+            UUID owner = sessionsOf.get(id);
+            if (owner == null) {
+                throw new ApiException(404, "invalid_request_error", "attachment_not_found", "attachment_ids",
+                        "attachment_ids[" + i + "]: attachment not found");
+            }
+            AttachmentRow a = here.get(id);
+            if (a == null || !owner.equals(sessionId)) {
+                throw ApiException.badRequest("attachment_ids", "attachment_ids[" + i + "] is an attachment of "
+                        + "another chat: only this chat's attachments can be kept");
+            }
+            out.add(new AttachmentRow(UUID.randomUUID(), id, a.name(), a.mimeType(), a.sizeBytes(), a.sha256(), null,
+                    now));
+        }
+        return out;
     }
 
     /**

@@ -39,6 +39,7 @@ import com.microsoft.playwright.Download;
 import com.microsoft.playwright.FileChooser;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Request;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
@@ -226,6 +227,63 @@ class PlaygroundAdvancedIT {
         assertThat(bob.locator("#sessions")).not().containsText("What is in this picture?");
         assertEquals(404, bob.request().get(platform.chatUrl() + url).status());
         bob.context().close();
+    }
+
+    @Test
+    void editingAMessageKeepsItsPngUnlessTheChipIsRemovedInTheEditBox(LocalPlatform platform) throws IOException {
+        byte[] png = png();
+        Page page = ui.login(platform, "alice");
+        chat(page, ECHO, "a question first");
+        awaitAnswerEnd(page);
+        page.locator("#file").setInputFiles(new FilePayload("dot.png", "image/png", png));
+        input(page).fill("what is this?");
+        send(page).click();
+        awaitAnswerEnd(page);
+        String original = page.locator(".msg.user").last().locator(".msg-attachments a.chip").getAttribute("href");
+
+        // edit: the stored PNG is a removable chip in the edit box and stays unless removed
+        page.locator(".msg.user").last().getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions()
+                .setName("Edit and resend")).click();
+        Locator box = page.locator(".edit-box");
+        assertThat(box.locator(".chip")).hasCount(1);
+        assertThat(box.locator(".chip")).containsText("dot.png");
+        assertThat(box.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Remove dot.png")))
+                .isVisible();
+        Ui.screenshot(page, "playground-edit-attachments.png");
+        box.getByLabel("Edit message").fill("what is this, really?");
+        Request kept = page.waitForRequest("**/turns", () -> box.getByRole(AriaRole.BUTTON,
+                new Locator.GetByRoleOptions().setName("Save & submit")).click());
+        assertTrue(kept.postData().contains("\"attachment_ids\":[\""), "the kept id is sent, not the bytes");
+        assertTrue(!kept.postData().contains("data_url"), "no upload again");
+        awaitAnswerEnd(page);
+        Locator edited = page.locator(".msg.user").last();
+        assertThat(edited.locator(".body")).hasText("what is this, really?");
+        Locator chip = edited.locator(".msg-attachments a.chip");
+        assertThat(chip).hasCount(1);
+        assertThat(chip).containsText("dot.png");
+        String copy = chip.getAttribute("href");
+        assertNotEquals(original, copy, "the new version has its own copy");
+        Download download = page.waitForDownload(chip::click);
+        assertArrayEquals(png, Files.readAllBytes(download.path()));
+        // after a reload the new version still shows it
+        page.reload();
+        assertThat(page.locator(".msg.user").last().locator(".body")).hasText("what is this, really?");
+        assertThat(page.locator(".msg.user").last().locator(".msg-attachments a.chip")).hasCount(1);
+
+        // edit again and remove the chip: nothing is attached to that version
+        page.locator(".msg.user").last().getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions()
+                .setName("Edit and resend")).click();
+        box.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Remove dot.png")).click();
+        assertThat(box.locator(".chip")).hasCount(0);
+        box.getByLabel("Edit message").fill("never mind the picture");
+        Request none = page.waitForRequest("**/turns", () -> box.getByRole(AriaRole.BUTTON,
+                new Locator.GetByRoleOptions().setName("Save & submit")).click());
+        assertTrue(!none.postData().contains("attachment_ids") && !none.postData().contains("attachments"),
+                none.postData());
+        awaitAnswerEnd(page);
+        assertThat(page.locator(".msg.user").last().locator(".body")).hasText("never mind the picture");
+        assertThat(page.locator(".msg.user").last().locator(".msg-attachments")).hasCount(0);
+        page.context().close();
     }
 
     @Test
