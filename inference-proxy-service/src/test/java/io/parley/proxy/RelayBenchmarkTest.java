@@ -77,6 +77,9 @@ class RelayBenchmarkTest {
     @TestHTTPResource("/")
     URL base;
 
+    @jakarta.inject.Inject
+    Vertx proxyVertx;
+
     private final Set<Long> clientThreads = ConcurrentHashMap.newKeySet();
     private HttpClient client;
     private String token;
@@ -117,8 +120,8 @@ class RelayBenchmarkTest {
             token = ProxyClient.bearer();
             client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                     new PoolOptions().setHttp1MaxSize(4096).setMaxWaitQueueSize(-1));
-            waitForProxyRoute();
             proxyPort = base.getPort();
+            waitForProxyRoute();
             if (processMode()) {
                 // the client (this JVM) and the simulator on the other CPU, the proxy alone on its own
                 new ProcessBuilder("taskset", "-a", "-p", "-c", othersCpu(), String.valueOf(ProcessHandle.current().pid()))
@@ -130,14 +133,21 @@ class RelayBenchmarkTest {
                 proxyProcess = startProxyProcess();
             }
             int maxStreams = Integer.getInteger("parley.bench.max-streams", 1024);
+            print("SETUP proxy %s, native transport (epoll) %s, %d CPUs visible to this JVM",
+                    proxyProcess != null ? "process pinned to CPU " + proxyCpu() : "in-process",
+                    proxyVertx.isNativeTransportEnabled(), Runtime.getRuntime().availableProcessors());
 
-            // warm-up: JIT both paths
-            for (int i = 0; i < 1500; i++) {
-                run(false, "bench-fast", 1);
-                run(true, "bench-fast", 1);
-            }
-            run(true, "bench-fast", 256);
-            run(true, "bench-paced", 64);
+            // warm-up: JIT both paths until the compilers have settled (a short warm-up left C2 busy in the measured phases)
+            long warmupEnd = System.nanoTime()
+                    + TimeUnit.SECONDS.toNanos(Integer.getInteger("parley.bench.warmup-seconds", 45));
+            do {
+                for (int i = 0; i < 200; i++) {
+                    run(false, "bench-fast", 1);
+                    run(true, "bench-fast", 1);
+                }
+                run(true, "bench-fast", 256);
+                run(true, "bench-paced", 256);
+            } while (System.nanoTime() < warmupEnd);
             jdk.jfr.Recording recording = startRecording();
             ttft(1, 400);
             ttft(256, 6);
@@ -230,13 +240,20 @@ class RelayBenchmarkTest {
         Stats direct = stats(run(false, "bench-paced", n), n);
         if (proxyProcess != null) {
             long child0 = childCpuNanos();
+            Map<String, Long> threads0 = childThreadCpuNanos();
             Stats proxied = stats(run(true, "bench-paced", n), n);
             long childNanos = childCpuNanos() - child0;
+            Map<String, Long> threads1 = childThreadCpuNanos();
+            StringBuilder byGroup = new StringBuilder();
+            for (String group : List.of("event loops", "event loops (system)", "JIT", "GC and VM", "workers", "other")) {
+                long nanos = threads1.getOrDefault(group, 0L) - threads0.getOrDefault(group, 0L);
+                byGroup.append(String.format(" %s %.1f;", group, nanos / 1e6 / proxied.tokens * 1000));
+            }
             print("STREAMS n=%d itl=%dms tokens=%d: direct complete=%d lost=%d late(>%dms)=%d gap p99=%.1f | proxied "
                     + "complete=%d lost=%d late=%d gap p99=%.1f | proxy process (pinned to CPU %s) CPU per 1000 tokens: "
-                    + "%.1f ms (%d tokens)", n, ITL_MS, PACED_TOKENS, direct.complete, direct.lost, 2 * ITL_MS,
-                    direct.late, direct.gapP99, proxied.complete, proxied.lost, proxied.late, proxied.gapP99, proxyCpu(),
-                    childNanos / 1e6 / proxied.tokens * 1000, proxied.tokens);
+                    + "%.1f ms (%d tokens); by thread (ms per 1000 tokens):%s", n, ITL_MS, PACED_TOKENS, direct.complete,
+                    direct.lost, 2 * ITL_MS, direct.late, direct.gapP99, proxied.complete, proxied.lost, proxied.late,
+                    proxied.gapP99, proxyCpu(), childNanos / 1e6 / proxied.tokens * 1000, proxied.tokens, byGroup);
             return;
         }
         long cpu0 = proxyCpuNanos();
@@ -394,6 +411,10 @@ class RelayBenchmarkTest {
             port = s.getLocalPort();
         }
         List<String> command = new ArrayList<>(List.of("taskset", "-c", proxyCpu(), "java", "-Xmx512m"));
+        String jvmArgs = System.getProperty("parley.bench.proxy-jvm-args", "");
+        if (!jvmArgs.isBlank()) {
+            command.addAll(List.of(jvmArgs.trim().split("\\s+"))); // e.g. -XX:StartFlightRecording=filename=...
+        }
         Map<String, String> props = new java.util.LinkedHashMap<>();
         props.put("quarkus.http.host", "127.0.0.1");
         props.put("quarkus.http.port", String.valueOf(port));
@@ -435,6 +456,39 @@ class RelayBenchmarkTest {
     /** Total CPU (user + system, JIT and GC included) of the proxy process. */
     private long childCpuNanos() {
         return proxyProcess.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /**
+     * CPU of the proxy process's threads by group, from {@code /proc/<pid>/task/<tid>/stat} (user + system, in clock
+     * ticks of 10 ms: read over whole phases only).
+     */
+    private Map<String, Long> childThreadCpuNanos() {
+        Map<String, Long> groups = new java.util.HashMap<>();
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(proxyProcess.pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                    String group = name.startsWith("vert.x-eventloo") ? "event loops"
+                            : name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler") ? "JIT"
+                                    : name.startsWith("GC ") || name.startsWith("VM Thread") || name.startsWith("G1")
+                                            ? "GC and VM"
+                                            : name.startsWith("executor-thread") || name.startsWith("agroal") ? "workers"
+                                                    : "other";
+                    groups.merge(group, ticks * 10_000_000L, Long::sum);
+                    if (group.equals("event loops")) {
+                        groups.merge("event loops (system)", Long.parseLong(fields[12]) * 10_000_000L, Long::sum);
+                    }
+                } catch (Exception e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (Exception e) {
+            // no /proc: no breakdown
+        }
+        return groups;
     }
 
     /** The proxy process's used heap after a full GC, by {@code jcmd}. */
