@@ -140,10 +140,11 @@ final class RelayCall {
 
     private void onAttemptFailed(Throwable cause, String reason) {
         cancelTimer();
-        svc.balancer.failure(endpointUrl);
+        String failedUrl = endpointUrl; // releaseEndpoint() clears the field
+        svc.balancer.failure(failedUrl);
         releaseEndpoint();
         svc.metrics.upstreamError(model.name(), reason);
-        Log.warnf("[%s] upstream %s failed (attempt %d): %s", call.correlationId(), endpointUrl, attempts,
+        Log.warnf("[%s] upstream %s failed (attempt %d): %s", call.correlationId(), failedUrl, attempts,
                 cause.toString());
         upstreamRequest = null;
         if (attempts < svc.config.upstream().maxAttempts()
@@ -165,12 +166,13 @@ final class RelayCall {
                     return;
                 }
                 cancelTimer();
-                svc.balancer.failure(endpointUrl);
+                String failedUrl = endpointUrl; // releaseEndpoint() clears the field
+                svc.balancer.failure(failedUrl);
                 releaseEndpoint();
                 svc.metrics.upstreamError(model.name(), "status_" + status);
                 upstreamRequest = null;
                 upstreamResponse = null;
-                Log.warnf("[%s] upstream %s answered %d (attempt %d)", call.correlationId(), endpointUrl, status,
+                Log.warnf("[%s] upstream %s answered %d (attempt %d)", call.correlationId(), failedUrl, status,
                         attempts);
                 if (attempts < svc.config.upstream().maxAttempts()
                         && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
