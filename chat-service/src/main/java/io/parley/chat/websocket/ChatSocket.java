@@ -24,8 +24,8 @@ import io.smallrye.mutiny.subscription.Cancellable;
  * The turn events over WebSocket, same events as SSE. Client messages (JSON):
  * <ul>
  * <li>{@code {"type":"turn","content":"...","idempotency_key"?,"parent_id"?,"endpoint_mode"?,"correlation_id"?,
- * "metadata"?,"overrides"?,"attachments"?}} starts a turn (the HTTP body's fields; large attachments belong on the
- * HTTP {@code POST});</li>
+ * "metadata"?,"overrides"?,"attachments"?,"attachment_ids"?}} starts a turn (the HTTP body's fields; large
+ * attachments belong on the HTTP {@code POST});</li>
  * <li>{@code {"type":"stop","turn_id":"..."}} stops one;</li>
  * <li>{@code {"type":"resume","turn_id":"...","last_event_id":n}} replays after n and follows;</li>
  * <li>{@code {"type":"regenerate","message_id":"..."}} answers a user message again.</li>

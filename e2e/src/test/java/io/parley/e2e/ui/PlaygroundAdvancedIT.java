@@ -287,6 +287,36 @@ class PlaygroundAdvancedIT {
     }
 
     @Test
+    void editingTheFirstMessageCarriesItsPngIntoTheNewChat(LocalPlatform platform) throws IOException {
+        byte[] png = png();
+        Page page = ui.login(platform, "alice");
+        page.getByLabel("Model").selectOption(ECHO);
+        page.locator("#file").setInputFiles(new FilePayload("first.png", "image/png", png));
+        input(page).fill("first message with a picture");
+        send(page).click();
+        awaitAnswerEnd(page);
+        String original = chatId(page);
+        assertThat(page.locator(".msg.user .msg-attachments a.chip")).hasCount(1);
+
+        // the first message has no parent: the edit starts a new chat, and the kept file goes with it
+        page.locator(".msg.user").first().getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions()
+                .setName("Edit and resend")).click();
+        Locator box = page.locator(".edit-box");
+        assertThat(box.locator(".chip")).containsText("first.png");
+        box.getByLabel("Edit message").fill("first message, edited");
+        box.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save & submit")).click();
+        awaitAnswerEnd(page);
+        assertNotEquals(original, chatId(page));
+        assertThat(page.locator(".msg.user .body")).hasText("first message, edited");
+        Locator chip = page.locator(".msg.user .msg-attachments a.chip");
+        assertThat(chip).hasCount(1);
+        assertThat(chip).containsText("first.png");
+        Download download = page.waitForDownload(chip::click);
+        assertArrayEquals(png, Files.readAllBytes(download.path()));
+        page.context().close();
+    }
+
+    @Test
     void attachmentsTheServerRefusesAreShownNextToTheAttachments(LocalPlatform platform) {
         Page page = ui.login(platform, "alice");
         page.getByLabel("Model").selectOption(ECHO);
