@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -49,6 +50,40 @@ class ProxyFeaturesTest {
                 .when().post("/v1/chat/completions")
                 .then().statusCode(413).contentType("application/json")
                 .body("error.code", equalTo("request_too_large"));
+    }
+
+    @Test
+    void attachmentsDecodingToMoreThanTheAttachmentLimitAreRejectedWith413() {
+        // test profile: 1 MiB of JSON, 512 KiB of decoded attachments; two 300 KiB images are under the first only
+        JsonObject body = chatWithImages(300 * 1024, 300 * 1024);
+        assertTrue(body.encode().length() < 1024 * 1024, "the JSON body is under max-request-bytes");
+        int upstreamCalls = FakeServices.upstreamPaths.size();
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json").body(body.encode())
+                .when().post("/v1/chat/completions")
+                .then().statusCode(413).contentType("application/json")
+                .body("error.code", equalTo("request_too_large"))
+                .body("error.message", containsString("614400 bytes"))
+                .body("error.message", containsString("524288 bytes"));
+        assertEquals(upstreamCalls, FakeServices.upstreamPaths.size(), "nothing went upstream");
+    }
+
+    @Test
+    void attachmentsUnderBothLimitsAreForwarded() {
+        JsonObject body = chatWithImages(200 * 1024, 200 * 1024);
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json").body(body.encode())
+                .when().post("/v1/chat/completions")
+                .then().statusCode(200);
+        assertEquals("/v1/chat/completions", FakeServices.upstreamPaths.get(FakeServices.upstreamPaths.size() - 1));
+    }
+
+    private static JsonObject chatWithImages(int... sizes) {
+        JsonArray content = new JsonArray().add(new JsonObject().put("type", "text").put("text", "compare these"));
+        for (int size : sizes) {
+            String dataUrl = "data:image/png;base64," + Base64.getEncoder().encodeToString(new byte[size]);
+            content.add(new JsonObject().put("type", "image_url").put("image_url", new JsonObject().put("url", dataUrl)));
+        }
+        return new JsonObject().put("model", "sim-chat")
+                .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", content)));
     }
 
     @Test

@@ -102,9 +102,22 @@ public interface ProxyConfig {
     }
 
     interface Limits {
-        /** Largest request body accepted (multimodal attachments included); larger gets 413 before it is buffered. */
-        @WithDefault("104857600")
+        /**
+         * Largest request body (JSON, base64 attachments included) accepted; larger gets 413 before it is buffered (by
+         * {@code Content-Length}, and by counting while reading). The default fits {@link #maxAttachmentBytes()} in
+         * base64 plus 8 MiB for the rest: ceil(4/3 x 100 MiB) + 8 MiB, about 141 MiB. Keep
+         * {@code quarkus.http.limits.max-body-size} above it.
+         */
+        @WithDefault("148198744")
         long maxRequestBytes();
+
+        /**
+         * The most bytes the multimodal content parts of one request may decode to, all parts together (summed by the
+         * attachment audit after parsing); more gets 413 {@code request_too_large}. 100 MiB, as chat-service allows per
+         * turn.
+         */
+        @WithDefault("104857600")
+        long maxAttachmentBytes();
     }
 
     interface Auth {

@@ -50,6 +50,11 @@ public class ApiError extends RuntimeException {
                 "request_too_large");
     }
 
+    public static ApiError attachmentsTooLarge(long decodedBytes, long limit) {
+        return new ApiError(413, "the attachments of this request decode to " + decodedBytes + " bytes, more than the "
+                + limit + " bytes allowed per request", "invalid_request_error", "messages", "request_too_large");
+    }
+
     public static ApiError badGateway(String message, String code) {
         return new ApiError(502, message, "upstream_error", null, code);
     }

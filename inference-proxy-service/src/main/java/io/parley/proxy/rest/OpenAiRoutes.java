@@ -61,6 +61,7 @@ public class OpenAiRoutes {
     private final ObjectMapper mapper;
     private final Vertx vertx;
     private final long maxRequestBytes;
+    private final long maxAttachmentBytes;
 
     OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config) {
         this.catalog = catalog;
@@ -68,6 +69,7 @@ public class OpenAiRoutes {
         this.mapper = mapper;
         this.vertx = vertx;
         this.maxRequestBytes = config.limits().maxRequestBytes();
+        this.maxAttachmentBytes = config.limits().maxAttachmentBytes();
     }
 
     void register(@Observes Router router) {
@@ -192,6 +194,10 @@ public class OpenAiRoutes {
         }
         boolean wantsUsage = stream && request.path("stream_options").path("include_usage").asBoolean(false);
         List<UsageEvent.Attachment> attachments = AttachmentAudit.of(request);
+        long attachmentBytes = attachments.stream().mapToLong(UsageEvent.Attachment::sizeBytes).sum();
+        if (attachmentBytes > maxAttachmentBytes) {
+            throw ApiError.attachmentsTooLarge(attachmentBytes, maxAttachmentBytes);
+        }
 
         // What the upstream gets: the client's request, minus the proxy's envelope, always asking for usage.
         request.remove("metadata");
