@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -33,7 +34,7 @@ public final class AttachmentAudit {
                     case "input_audio" -> {
                         String data = part.path("input_audio").path("data").asText(null);
                         if (data != null) {
-                            found.add(describe("audio/" + part.path("input_audio").path("format").asText("wav"), data));
+                            found.add(describe(audioMime(part.path("input_audio").path("format").asText("wav")), data));
                         }
                     }
                     case "file" -> dataUrl(part.path("file").path("file_data").asText(null), found);
@@ -43,6 +44,15 @@ public final class AttachmentAudit {
             }
         }
         return found;
+    }
+
+    /** The registered media type of an {@code input_audio} format: mp3 is {@code audio/mpeg} (RFC 3003). */
+    static String audioMime(String format) {
+        return switch (format.toLowerCase(Locale.ROOT)) {
+            case "mp3", "mpeg" -> "audio/mpeg";
+            case "", "wav" -> "audio/wav";
+            default -> "audio/" + format.toLowerCase(Locale.ROOT);
+        };
     }
 
     private static void dataUrl(String url, List<Attachment> found) {
