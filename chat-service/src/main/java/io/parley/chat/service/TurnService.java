@@ -97,6 +97,8 @@ public class TurnService {
         }
         List<AttachmentRow> kept = keptAttachments(caller, sessionId, inputs.attachmentIds(request.attachmentIds()));
         List<AttachmentRow> attachments = inputs.attachments(request.attachments(), payloads, kept);
+        List<ChatRepository.AttachmentCopy> copies = kept.stream()
+                .map(k -> new ChatRepository.AttachmentCopy(k.id(), UUID.randomUUID())).toList();
         requireNoRunningTurn(sessionId);
         List<MessageRow> all = repository.listMessages(sessionId);
         UUID parent;
@@ -118,8 +120,7 @@ public class TurnService {
                 session.createdAt(), now);
         try {
             // the message, its envelope and its files together, or nothing
-            repository.insertUserMessage(user, kept.stream().map(k -> new ChatRepository.AttachmentCopy(k.messageId(),
-                    k.id())).toList(), attachments, updated);
+            repository.insertUserMessage(user, copies, attachments, updated);
         } catch (ChatRepository.AttachmentGoneException e) {
             throw ApiException.badRequest("attachment_ids", "an attachment of attachment_ids was deleted meanwhile");
         } catch (IllegalStateException e) {
@@ -143,7 +144,7 @@ public class TurnService {
         all.add(user);
         // this message's new files are in memory already: not read back from the database (the kept copies are)
         List<AttachmentRow> files = new java.util.ArrayList<>(
-                repository.listAttachmentsWithDataById(kept.stream().map(AttachmentRow::id).toList()));
+                repository.listAttachmentsWithDataById(copies.stream().map(ChatRepository.AttachmentCopy::to).toList()));
         files.addAll(attachments);
         Map<UUID, List<AttachmentRow>> known = files.isEmpty() ? Map.of() : Map.of(user.id(), files);
         return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user, known);
@@ -153,7 +154,7 @@ public class TurnService {
      * The stored attachments {@code ids} name, to be copied to the new user message (edit-and-resend keeps the files):
      * each must be an attachment of this session, 400 naming {@code attachment_ids} for one of the caller's other
      * chats, 404 for an id the caller does not own (another user's reads exactly like one that does not exist). The
-     * rows carry the copy's new id and, in {@code messageId}, the id of the attachment to copy.
+     * answer is the stored rows (metadata only), in the order of {@code ids}.
      */
     private List<AttachmentRow> keptAttachments(Caller caller, UUID sessionId, List<UUID> ids) {
         if (ids.isEmpty()) {
@@ -163,7 +164,6 @@ public class TurnService {
         Map<UUID, AttachmentRow> here = repository.listAttachmentMeta(sessionId).stream()
                 .collect(Collectors.toMap(AttachmentRow::id, a -> a));
         List<AttachmentRow> out = new java.util.ArrayList<>();
-        Instant now = Instant.now();
         for (int i = 0; i < ids.size(); i++) {
             UUID id = ids.get(i);
             UUID owner = sessionsOf.get(id);
@@ -176,8 +176,7 @@ public class TurnService {
                 throw ApiException.badRequest("attachment_ids", "attachment_ids[" + i + "] is an attachment of "
                         + "another chat: only this chat's attachments can be kept");
             }
-            out.add(new AttachmentRow(UUID.randomUUID(), id, a.name(), a.mimeType(), a.sizeBytes(), a.sha256(), null,
-                    now));
+            out.add(a);
         }
         return out;
     }
