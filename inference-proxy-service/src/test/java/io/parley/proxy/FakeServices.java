@@ -129,6 +129,11 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
                 .put("reason", reason).put("endpoints", endpoints).put("max_model_len", 4096);
     }
 
+    /** The endpoint that answers 503 before the first byte (listed first for {@code sim-503-first}). */
+    static String failingUrl() {
+        return failingUrl;
+    }
+
     static JsonArray runningModels() {
         JsonArray models = new JsonArray();
         for (String name : List.of("sim-chat", "sim-lockstep", "sim-slow", "sim-hang", "sim-broken", "sim-stall", "sim-500",

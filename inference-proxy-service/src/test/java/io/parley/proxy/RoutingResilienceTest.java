@@ -6,7 +6,13 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 import io.parley.testsupport.PostgresResource;
@@ -21,6 +27,33 @@ class RoutingResilienceTest {
     @Test
     void upstream503BeforeTheFirstByteIsRetriedOnAnotherEndpoint() {
         int before = FakeServices.failingEndpointHits.get();
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Logger relayLog = Logger.getLogger("io.parley.proxy.stream.RelayCall");
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                warnings.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        relayLog.addHandler(capture);
+        try {
+            answeredByTheSecondEndpoint(before);
+        } finally {
+            relayLog.removeHandler(capture);
+        }
+        assertTrue(warnings.stream().anyMatch(m -> m.contains("upstream " + FakeServices.failingUrl() + " answered 503")),
+                "the failure log names the endpoint that failed: " + warnings);
+    }
+
+    private static void answeredByTheSecondEndpoint(int before) {
         given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
                 .body(ChatCompletionsStreamingTest.chat("sim-503-first", false).encode())
                 .when().post("/v1/chat/completions")
