@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import io.parley.proxy.bench.PortkeyPeer;
 import io.parley.proxy.stream.ChunkInspector;
 import io.parley.proxy.stream.SseEventSplitter;
 import io.parley.testsupport.PostgresResource;
@@ -50,9 +51,15 @@ import io.vertx.core.json.JsonObject;
  * 1,000 relayed tokens (process CPU minus the benchmark client's threads) and heap per open stream. Prints lines
  * starting with {@code BENCH}. Everything it starts is stopped at the end.
  *
+ * <p>
+ * With {@code -Dparley.bench.peer=portkey} it also installs the Portkey AI Gateway with npm into
+ * {@code target/bench-peers} ({@link PortkeyPeer}), starts it pinned to the proxy's CPU and measures it in the same run,
+ * interleaved with the direct and Parley paths ({@code BENCH ...-PEER} lines). Without that property npm is never run.
+ *
  * <pre>
  * mvn -B -q -pl model-simulator package -DskipTests   # once
  * mvn -B -pl inference-proxy-service verify -Dtest=RelayBenchmarkTest -Dparley.bench=true [-Dparley.bench.max-streams=1024]
+ *     [-Dparley.bench.proxy=process] [-Dparley.bench.peer=portkey]
  * </pre>
  */
 @QuarkusTest
@@ -87,6 +94,15 @@ class RelayBenchmarkTest {
     /** Where proxied calls go: the in-process proxy, or the packaged proxy started as a pinned child process. */
     private int proxyPort;
     private Process proxyProcess;
+    /** With {@code -Dparley.bench.peer=portkey}: the Portkey AI Gateway, measured in the same run as a peer. */
+    private PortkeyPeer peer;
+
+    /** Where a benchmark call goes: straight to the simulator, through Parley's proxy, or through the peer gateway. */
+    enum Via {
+        DIRECT,
+        PARLEY,
+        PEER
+    }
 
     @Test
     void measureRelay() throws Exception {
@@ -132,6 +148,9 @@ class RelayBenchmarkTest {
                         .waitFor(10, TimeUnit.SECONDS);
                 proxyProcess = startProxyProcess();
             }
+            if (peerRequested()) {
+                peer = startPeer();
+            }
             int maxStreams = Integer.getInteger("parley.bench.max-streams", 1024);
             print("SETUP proxy %s, native transport (epoll) %s, %d CPUs visible to this JVM",
                     proxyProcess != null ? "process pinned to CPU " + proxyCpu() : "in-process",
@@ -142,13 +161,23 @@ class RelayBenchmarkTest {
                     + TimeUnit.SECONDS.toNanos(Integer.getInteger("parley.bench.warmup-seconds", 45));
             do {
                 for (int i = 0; i < 200; i++) {
-                    run(false, "bench-fast", 1);
-                    run(true, "bench-fast", 1);
+                    run(Via.DIRECT, "bench-fast", 1);
+                    run(Via.PARLEY, "bench-fast", 1);
+                    if (peer != null) {
+                        run(Via.PEER, "bench-fast", 1);
+                    }
                 }
-                run(true, "bench-fast", 256);
-                run(true, "bench-paced", 256);
+                run(Via.PARLEY, "bench-fast", 256);
+                run(Via.PARLEY, "bench-paced", 256);
+                if (peer != null) {
+                    run(Via.PEER, "bench-fast", 256);
+                    run(Via.PEER, "bench-paced", 256);
+                }
             } while (System.nanoTime() < warmupEnd);
             jdk.jfr.Recording recording = startRecording();
+            if (peer != null) {
+                usagePassThrough();
+            }
             ttft(1, 400);
             ttft(256, 6);
             interTokenGaps(32, 3);
@@ -160,6 +189,9 @@ class RelayBenchmarkTest {
             memoryPerOpenStream(Math.min(1024, maxStreams));
             stopRecording(recording);
         } finally {
+            if (peer != null) {
+                peer.close();
+            }
             if (proxyProcess != null) {
                 proxyProcess.destroy();
                 if (!proxyProcess.waitFor(20, TimeUnit.SECONDS)) {
@@ -180,15 +212,27 @@ class RelayBenchmarkTest {
         List<Double> direct = new ArrayList<>();
         List<Double> proxied = new ArrayList<>();
         long[] cost = new long[3]; // proxy event-loop CPU ns, whole-process-minus-client CPU ns, event-loop bytes allocated
+        List<Double> peered = new ArrayList<>();
         long childCpu0 = proxyProcess == null ? 0 : childCpuNanos();
+        long peerCpu0 = peer == null ? 0 : peer.cpuNanos();
+        List<Via> paths = peer == null ? List.of(Via.DIRECT, Via.PARLEY) : List.of(Via.DIRECT, Via.PARLEY, Via.PEER);
         for (int r = 0; r < rounds; r++) {
-            boolean proxyFirst = r % 2 == 1; // alternate the order so neither path always goes first
-            List<Result> a = proxyFirst ? measured(cost, "bench-fast", concurrency) : run(false, "bench-fast", concurrency);
-            List<Result> b = proxyFirst ? run(false, "bench-fast", concurrency) : measured(cost, "bench-fast", concurrency);
-            (proxyFirst ? proxied : direct).addAll(a.stream().map(x -> x.ttftMs).toList());
-            (proxyFirst ? direct : proxied).addAll(b.stream().map(x -> x.ttftMs).toList());
+            for (int i = 0; i < paths.size(); i++) {
+                Via via = paths.get((i + r) % paths.size()); // rotate the order so no path always goes first
+                List<Result> results = via == Via.PARLEY ? measured(cost, "bench-fast", concurrency)
+                        : run(via, "bench-fast", concurrency);
+                (via == Via.DIRECT ? direct : via == Via.PARLEY ? proxied : peered)
+                        .addAll(results.stream().map(x -> x.ttftMs).toList());
+            }
         }
         int calls = proxied.size();
+        if (peer != null) {
+            print("TTFT-PEER c=%d n=%d ms: direct p50=%.3f p99=%.3f | portkey p50=%.3f p99=%.3f | added p50=%.3f "
+                    + "p99=%.3f | portkey process (pinned to CPU %s) CPU per call: %.1f us", concurrency,
+                    peered.size(), pct(direct, 50), pct(direct, 99), pct(peered, 50), pct(peered, 99),
+                    pct(peered, 50) - pct(direct, 50), pct(peered, 99) - pct(direct, 99), proxyCpu(),
+                    (peer.cpuNanos() - peerCpu0) / 1e3 / peered.size());
+        }
         if (proxyProcess != null) {
             print("TTFT c=%d n=%d ms: direct p50=%.3f p99=%.3f | proxied p50=%.3f p99=%.3f | added p50=%.3f p99=%.3f | "
                     + "proxy process (pinned to CPU %s) CPU per proxied call: %.1f us", concurrency, direct.size(),
@@ -208,13 +252,24 @@ class RelayBenchmarkTest {
     private void interTokenGaps(int concurrency, int rounds) throws Exception {
         List<Double> direct = new ArrayList<>();
         List<Double> proxied = new ArrayList<>();
+        List<Double> peered = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            for (Result x : run(false, "bench-paced", concurrency)) {
+            for (Result x : run(Via.DIRECT, "bench-paced", concurrency)) {
                 direct.addAll(x.gapsMs);
             }
-            for (Result x : run(true, "bench-paced", concurrency)) {
+            for (Result x : run(Via.PARLEY, "bench-paced", concurrency)) {
                 proxied.addAll(x.gapsMs);
             }
+            if (peer != null) {
+                for (Result x : run(Via.PEER, "bench-paced", concurrency)) {
+                    peered.addAll(x.gapsMs);
+                }
+            }
+        }
+        if (peer != null) {
+            print("ITL-PEER %dms c=%d gaps=%d ms: direct p50=%.3f p99=%.3f | portkey p50=%.3f p99=%.3f | added p99=%.3f",
+                    ITL_MS, concurrency, peered.size(), pct(direct, 50), pct(direct, 99), pct(peered, 50),
+                    pct(peered, 99), pct(peered, 99) - pct(direct, 99));
         }
         print("ITL %dms c=%d gaps=%d ms: direct p50=%.3f p99=%.3f | proxied p50=%.3f p99=%.3f | added p99=%.3f",
                 ITL_MS, concurrency, direct.size(), pct(direct, 50), pct(direct, 99), pct(proxied, 50),
@@ -224,12 +279,12 @@ class RelayBenchmarkTest {
     /** A proxied run, adding the proxy's CPU and allocation during it to {@code cost}. */
     private List<Result> measured(long[] cost, String model, int concurrency) throws Exception {
         if (proxyProcess != null) {
-            return run(true, model, concurrency); // the child's CPU is taken over the whole phase
+            return run(Via.PARLEY, model, concurrency); // the child's CPU is taken over the whole phase
         }
         long loops0 = proxyEventLoopCpuNanos();
         long cpu0 = proxyCpuNanos();
         long alloc0 = proxyEventLoopAllocatedBytes();
-        List<Result> results = run(true, model, concurrency);
+        List<Result> results = run(Via.PARLEY, model, concurrency);
         cost[0] += proxyEventLoopCpuNanos() - loops0;
         cost[1] += proxyCpuNanos() - cpu0;
         cost[2] += proxyEventLoopAllocatedBytes() - alloc0;
@@ -237,11 +292,23 @@ class RelayBenchmarkTest {
     }
 
     private void capacity(int n) throws Exception {
-        Stats direct = stats(run(false, "bench-paced", n), n);
+        Stats direct = stats(run(Via.DIRECT, "bench-paced", n), n);
+        if (peer != null) {
+            long peer0 = peer.cpuNanos();
+            Stats peered = stats(run(Via.PEER, "bench-paced", n), n);
+            long peerNanos = peer.cpuNanos() - peer0;
+            print("STREAMS-PEER n=%d itl=%dms tokens=%d: direct complete=%d lost=%d late(>%dms)=%d gap p99=%.1f "
+                    + "duration p50/p99=%.0f/%.0f | portkey complete=%d lost=%d late=%d gap p99=%.1f duration "
+                    + "p50/p99=%.0f/%.0f | portkey process (pinned to CPU %s) CPU per 1000 tokens: %.1f ms (%d tokens)",
+                    n, ITL_MS, PACED_TOKENS, direct.complete, direct.lost, 2 * ITL_MS, direct.late, direct.gapP99,
+                    direct.durationP50, direct.durationP99, peered.complete, peered.lost, peered.late, peered.gapP99,
+                    peered.durationP50, peered.durationP99, proxyCpu(),
+                    peerNanos / 1e6 / Math.max(1, peered.tokens) * 1000, peered.tokens);
+        }
         if (proxyProcess != null) {
             long child0 = childCpuNanos();
             Map<String, Long> threads0 = childThreadCpuNanos();
-            Stats proxied = stats(run(true, "bench-paced", n), n);
+            Stats proxied = stats(run(Via.PARLEY, "bench-paced", n), n);
             long childNanos = childCpuNanos() - child0;
             Map<String, Long> threads1 = childThreadCpuNanos();
             StringBuilder byGroup = new StringBuilder();
@@ -250,15 +317,16 @@ class RelayBenchmarkTest {
                 byGroup.append(String.format(" %s %.1f;", group, nanos / 1e6 / proxied.tokens * 1000));
             }
             print("STREAMS n=%d itl=%dms tokens=%d: direct complete=%d lost=%d late(>%dms)=%d gap p99=%.1f | proxied "
-                    + "complete=%d lost=%d late=%d gap p99=%.1f | proxy process (pinned to CPU %s) CPU per 1000 tokens: "
-                    + "%.1f ms (%d tokens); by thread (ms per 1000 tokens):%s", n, ITL_MS, PACED_TOKENS, direct.complete,
-                    direct.lost, 2 * ITL_MS, direct.late, direct.gapP99, proxied.complete, proxied.lost, proxied.late,
-                    proxied.gapP99, proxyCpu(), childNanos / 1e6 / proxied.tokens * 1000, proxied.tokens, byGroup);
+                    + "complete=%d lost=%d late=%d gap p99=%.1f duration p50/p99=%.0f/%.0f | proxy process (pinned to "
+                    + "CPU %s) CPU per 1000 tokens: %.1f ms (%d tokens); by thread (ms per 1000 tokens):%s", n, ITL_MS,
+                    PACED_TOKENS, direct.complete, direct.lost, 2 * ITL_MS, direct.late, direct.gapP99,
+                    proxied.complete, proxied.lost, proxied.late, proxied.gapP99, proxied.durationP50,
+                    proxied.durationP99, proxyCpu(), childNanos / 1e6 / proxied.tokens * 1000, proxied.tokens, byGroup);
             return;
         }
         long cpu0 = proxyCpuNanos();
         long loops0 = proxyEventLoopCpuNanos();
-        Stats proxied = stats(run(true, "bench-paced", n), n);
+        Stats proxied = stats(run(Via.PARLEY, "bench-paced", n), n);
         long cpuNanos = proxyCpuNanos() - cpu0;
         long loopNanos = proxyEventLoopCpuNanos() - loops0;
         print("STREAMS n=%d itl=%dms tokens=%d: direct complete=%d lost=%d late(>%dms)=%d gap p99=%.1f | proxied "
@@ -272,12 +340,48 @@ class RelayBenchmarkTest {
     private void memoryPerOpenStream(int n) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         long before = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
+        long rssBefore = proxyProcess != null ? PortkeyPeer.rssBytes(proxyProcess.pid()) : -1;
+        List<HttpClientRequest> open = openIdleStreams(Via.PARLEY, n);
+        long during = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
+        long rssDuring = proxyProcess != null ? PortkeyPeer.rssBytes(proxyProcess.pid()) : -1;
+        synchronized (open) {
+            open.forEach(r -> r.reset());
+        }
+        if (proxyProcess != null) {
+            print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): proxy process "
+                    + "heap after GC +%.1f MiB = %.1f KiB per stream; RSS +%.1f MiB = %.1f KiB per stream", n,
+                    (during - before) / 1048576.0, (during - before) / 1024.0 / n,
+                    (rssDuring - rssBefore) / 1048576.0, (rssDuring - rssBefore) / 1024.0 / n);
+        } else {
+            print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): heap +%.1f MiB "
+                    + "= %.1f KiB per stream (in-process: includes the benchmark client's own side of each stream)", n,
+                    (during - before) / 1048576.0, (during - before) / 1024.0 / n);
+        }
+        if (peer != null) {
+            long peerHeap0 = peer.heapUsedAfterGc();
+            long peerRss0 = peer.rssBytes();
+            List<HttpClientRequest> peerOpen = openIdleStreams(Via.PEER, n);
+            long peerHeap1 = peer.heapUsedAfterGc();
+            long peerRss1 = peer.rssBytes();
+            synchronized (peerOpen) {
+                peerOpen.forEach(r -> r.reset());
+            }
+            print("MEMORY-PEER %d open streams: portkey process V8 heap used after GC +%.1f MiB = %.1f KiB per stream; "
+                    + "RSS +%.1f MiB = %.1f KiB per stream (RSS %.1f -> %.1f MiB)", n,
+                    (peerHeap1 - peerHeap0) / 1048576.0, (peerHeap1 - peerHeap0) / 1024.0 / n,
+                    (peerRss1 - peerRss0) / 1048576.0, (peerRss1 - peerRss0) / 1024.0 / n, peerRss0 / 1048576.0,
+                    peerRss1 / 1048576.0);
+        }
+    }
+
+    /** Opens {@code n} streams of the idle model and waits until each has received its first chunk. */
+    private List<HttpClientRequest> openIdleStreams(Via via, int n) throws Exception {
         List<HttpClientRequest> open = new ArrayList<>();
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             CompletableFuture<Void> first = new CompletableFuture<>();
             started.add(first);
-            client.request(options(true)).onFailure(first::completeExceptionally).onSuccess(req -> {
+            client.request(options(via)).onFailure(first::completeExceptionally).onSuccess(req -> {
                 synchronized (open) {
                     open.add(req);
                 }
@@ -287,19 +391,44 @@ class RelayBenchmarkTest {
             });
         }
         CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        long during = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
-        synchronized (open) {
-            open.forEach(r -> r.reset());
-        }
-        if (proxyProcess != null) {
-            print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): proxy process "
-                    + "heap after GC +%.1f MiB = %.1f KiB per stream", n, (during - before) / 1048576.0,
-                    (during - before) / 1024.0 / n);
-            return;
-        }
-        print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): heap +%.1f MiB = "
-                + "%.1f KiB per stream (in-process: includes the benchmark client's own side of each stream)", n,
-                (during - before) / 1048576.0, (during - before) / 1024.0 / n);
+        return open;
+    }
+
+    /**
+     * One call with {@code stream_options.include_usage} direct and through the peer: are the peer's events the
+     * simulator's, unchanged (ids and timestamps aside), and is the usage chunk passed through?
+     */
+    private void usagePassThrough() throws Exception {
+        List<String> direct = rawEvents(Via.DIRECT).get(30, TimeUnit.SECONDS);
+        List<String> peered = rawEvents(Via.PEER).get(30, TimeUnit.SECONDS);
+        List<String> parley = rawEvents(Via.PARLEY).get(30, TimeUnit.SECONDS);
+        java.util.function.Function<List<String>, List<String>> normal = events -> events.stream()
+                .map(e -> e.replaceAll("\"id\":\"[^\"]*\"", "\"id\":\"-\"")
+                        .replaceAll("\"created\":\\d+", "\"created\":0"))
+                .toList();
+        java.util.function.Function<List<String>, String> usage = events -> events.stream()
+                .filter(e -> e.contains("\"usage\"")).reduce((a, b) -> b).orElse("none");
+        print("USAGE include_usage: %d events direct, %d portkey, %d parley; portkey's events identical to the "
+                + "simulator's except id/created: %s | usage event direct: %s | portkey: %s | parley: %s",
+                direct.size(), peered.size(), parley.size(), normal.apply(direct).equals(normal.apply(peered)),
+                usage.apply(direct), usage.apply(peered), usage.apply(parley));
+    }
+
+    /** The SSE events of one {@code bench-fast} call with {@code include_usage}, as text. */
+    private CompletableFuture<List<String>> rawEvents(Via via) {
+        CompletableFuture<List<String>> result = new CompletableFuture<>();
+        JsonObject body = body("bench-fast").put("stream_options", new JsonObject().put("include_usage", true));
+        client.request(options(via)).onFailure(result::completeExceptionally).onSuccess(req -> {
+            req.response().onFailure(result::completeExceptionally).onSuccess(res -> {
+                SseEventSplitter splitter = new SseEventSplitter();
+                List<String> events = new ArrayList<>();
+                res.handler(chunk -> splitter.feed(chunk, event -> events.add(event.toString().trim())));
+                res.exceptionHandler(result::completeExceptionally);
+                res.endHandler(v -> result.complete(events));
+            });
+            req.end(body.encode());
+        });
+        return result;
     }
 
     // ---- the client ---------------------------------------------------------------------------------------------
@@ -307,7 +436,12 @@ class RelayBenchmarkTest {
     private record Result(double ttftMs, int contentEvents, boolean complete, List<Double> gapsMs) {
     }
 
-    private record Stats(int complete, long lost, long late, double gapP99, long tokens) {
+    /**
+     * {@code durationP50}/{@code durationP99}: from the request to the last content event (ideal {@code PACED_TOKENS × ITL}
+     * after the first token); a path that falls behind and then sends in bursts shows here rather than in {@code late}.
+     */
+    private record Stats(int complete, long lost, long late, double gapP99, long tokens, double durationP50,
+            double durationP99) {
     }
 
     private static Stats stats(List<Result> results, int n) {
@@ -316,13 +450,16 @@ class RelayBenchmarkTest {
         List<Double> gaps = new ArrayList<>();
         results.forEach(r -> gaps.addAll(r.gapsMs));
         long late = gaps.stream().filter(g -> g > 2 * ITL_MS).count();
-        return new Stats(complete, (long) n * PACED_TOKENS - tokens, late, pct(gaps, 99), tokens);
+        List<Double> durations = results.stream().filter(r -> r.ttftMs >= 0)
+                .map(r -> r.ttftMs + r.gapsMs.stream().mapToDouble(Double::doubleValue).sum()).toList();
+        return new Stats(complete, (long) n * PACED_TOKENS - tokens, late, pct(gaps, 99), tokens, pct(durations, 50),
+                pct(durations, 99));
     }
 
-    private List<Result> run(boolean viaProxy, String model, int concurrency) throws Exception {
+    private List<Result> run(Via via, String model, int concurrency) throws Exception {
         List<CompletableFuture<Result>> all = new ArrayList<>();
         for (int i = 0; i < concurrency; i++) {
-            all.add(stream(viaProxy, model));
+            all.add(stream(via, model));
         }
         List<Result> out = new ArrayList<>();
         for (CompletableFuture<Result> f : all) {
@@ -331,12 +468,14 @@ class RelayBenchmarkTest {
         return out;
     }
 
-    private RequestOptions options(boolean viaProxy) {
+    private RequestOptions options(Via via) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(viaProxy ? proxyPort : simPort).setURI("/v1/chat/completions")
-                .putHeader("Content-Type", "application/json");
-        if (viaProxy) {
+                .setPort(via == Via.DIRECT ? simPort : via == Via.PARLEY ? proxyPort : peer.port())
+                .setURI("/v1/chat/completions").putHeader("Content-Type", "application/json");
+        if (via == Via.PARLEY) {
             options.putHeader("Authorization", token);
+        } else if (via == Via.PEER) {
+            peer.route(options);
         }
         return options;
     }
@@ -347,11 +486,11 @@ class RelayBenchmarkTest {
     }
 
     /** One streamed call: time to the first content event, content events, and the gaps between them. */
-    private CompletableFuture<Result> stream(boolean viaProxy, String model) {
+    private CompletableFuture<Result> stream(Via via, String model) {
         CompletableFuture<Result> result = new CompletableFuture<>();
         String payload = body(model).encode();
         long start = System.nanoTime();
-        client.request(options(viaProxy)).onFailure(result::completeExceptionally).onSuccess(req -> {
+        client.request(options(via)).onFailure(result::completeExceptionally).onSuccess(req -> {
             req.response().onFailure(result::completeExceptionally).onSuccess(res -> {
                 SseEventSplitter splitter = new SseEventSplitter();
                 long[] last = { -1 };
@@ -435,22 +574,75 @@ class RelayBenchmarkTest {
                 .redirectOutput(new File("target/bench-proxy.log")).start();
         proxyPort = port;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        String last = "nothing";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the proxy process exited, see target/bench-proxy.log");
             }
             try {
-                Result r = stream(true, "bench-fast").get(5, TimeUnit.SECONDS);
+                Result r = stream(Via.PARLEY, "bench-fast").get(5, TimeUnit.SECONDS);
                 if (r.complete && r.contentEvents > 0) {
                     return process;
+                }
+                last = r.toString();
+            } catch (Exception e) {
+                last = e.toString(); // not up yet
+            }
+            TimeUnit.MILLISECONDS.sleep(300);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException(
+                "the proxy process never routed bench-fast (last: " + last + "), see target/bench-proxy.log");
+    }
+
+    // ---- the peer gateway ---------------------------------------------------------------------------------------
+
+    private static boolean peerRequested() {
+        String peer = System.getProperty("parley.bench.peer", "");
+        if (!peer.isBlank() && !peer.equals("portkey")) {
+            throw new IllegalArgumentException("unknown -Dparley.bench.peer=" + peer + " (known: portkey)");
+        }
+        return peer.equals("portkey");
+    }
+
+    /**
+     * Installs (npm, into {@code target/bench-peers}) and starts the Portkey AI Gateway pinned to the proxy's CPU, and
+     * waits until it streams {@code bench-fast} from the simulator.
+     */
+    private PortkeyPeer startPeer() throws Exception {
+        Path home = PortkeyPeer.install(Path.of("target", "bench-peers"));
+        PortkeyPeer started = PortkeyPeer.start(home, proxyCpu(), simPort, new File("target/bench-portkey.log"));
+        peer = started;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!started.isAlive()) {
+                throw new IllegalStateException("the Portkey gateway exited, see target/bench-portkey.log");
+            }
+            try {
+                Result r = stream(Via.PEER, "bench-fast").get(5, TimeUnit.SECONDS);
+                if (r.complete && r.contentEvents > 0) {
+                    print("SETUP peer Portkey AI Gateway %s (node %s), pid %d pinned to CPU %s, listening on %s",
+                            started.version(), nodeVersion(), started.pid(), proxyCpu(), started.listeningAddresses());
+                    return started;
                 }
             } catch (Exception e) {
                 // not up yet
             }
             TimeUnit.MILLISECONDS.sleep(300);
         }
-        process.destroyForcibly();
-        throw new IllegalStateException("the proxy process never routed bench-fast, see target/bench-proxy.log");
+        started.close();
+        throw new IllegalStateException("the Portkey gateway never streamed bench-fast, see target/bench-portkey.log");
+    }
+
+    private static String nodeVersion() {
+        try {
+            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (Exception e) {
+            return "?";
+        }
     }
 
     /** Total CPU (user + system, JIT and GC included) of the proxy process. */
@@ -624,7 +816,7 @@ class RelayBenchmarkTest {
     private void waitForProxyRoute() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            Result r = stream(true, "bench-fast").get(10, TimeUnit.SECONDS);
+            Result r = stream(Via.PARLEY, "bench-fast").get(10, TimeUnit.SECONDS);
             if (r.complete && r.contentEvents > 0) {
                 return;
             }
