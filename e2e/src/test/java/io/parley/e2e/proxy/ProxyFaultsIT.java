@@ -198,9 +198,10 @@ class ProxyFaultsIT {
     @Test
     void aBodyOverTheLimitIsRefusedWith413BeforeItIsRead() {
         String start = "{\"model\":\"echo-sim\",\"messages\":[{\"role\":\"user\",\"content\":\"";
-        // declares 100 MiB + 1 byte (the proxy's limit is 100 MiB) and sends only the start
+        // declares max-request-bytes + 1 (the proxy's default: base64 of 100 MiB of attachments + 8 MiB =
+        // 148,198,744 bytes) and sends only the start
         try (RawCall call = RawCall.post(platform, "/v1/chat/completions", alice, Map.of(), start,
-                104_857_601L)) {
+                148_198_745L)) {
             String answer = call.readUntil("}}");
             assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
             assertTrue(answer.contains("\"error\""), answer);
