@@ -568,6 +568,11 @@ class RelayBenchmarkTest {
         props.put("parley.proxy.service-auth.enabled", "false");
         props.put("parley.proxy.upstream.first-token-timeout", "120s");
         props.put("parley.proxy.upstream.idle-timeout", "120s");
+        // the benchmark models exist only on the fake registry's change stream, not in its GET lists: a periodic or
+        // unknown-model refresh from those lists would replace the view without them (seen as every proxied call
+        // failing in some runs), so the child's view comes from the change stream alone
+        props.put("parley.proxy.registry.refresh-interval", "1h");
+        props.put("parley.proxy.registry.miss-refresh-min-interval", "1h");
         props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
