@@ -320,7 +320,7 @@ class AttachmentTest {
     }
 
     @Test
-    void viewCodeReplaysTheEnvelopeWithPlaceholderAttachmentsInEveryMode() {
+    void viewCodeReplaysTheEnvelopeWithPlaceholderAttachmentsInEveryMode() throws Exception {
         String png = Base64.getEncoder().encodeToString(PNG);
         Map<String, List<String>> expected = Map.of(
                 "chat_completions", List.of("client.chat.completions.create", "/v1/chat/completions",
@@ -347,7 +347,32 @@ class AttachmentTest {
                 assertFalse(code.contains(png), "never the bytes: " + what);
                 assertTrue(code.contains("PARLEY_API_KEY"), what);
                 assertFalse(code.contains(ALICE) || code.contains("eyJ"), "no token: " + what);
+                assertParses(lang, code, what);
             }
+        }
+    }
+
+    /** The snippet is valid Python / shell / JavaScript module source, checked by the real interpreters. */
+    private static void assertParses(String lang, String code, String what) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("snippet-",
+                switch (lang) {
+                    case "python" -> ".py";
+                    case "curl" -> ".sh";
+                    default -> ".mjs";
+                });
+        try {
+            java.nio.file.Files.writeString(file, code);
+            List<String> command = switch (lang) {
+                case "python" -> List.of("python3", "-c", "import ast, sys; ast.parse(open(sys.argv[1]).read())",
+                        file.toString());
+                case "curl" -> List.of("bash", "-n", file.toString());
+                default -> List.of("node", "--check", file.toString());
+            };
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, process.waitFor(), "syntax of " + what + "\n" + output);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
         }
     }
 

@@ -128,60 +128,56 @@ public class CodeSnippetService {
     }
 
     private String python(String base, ProxyRequest request) {
-        StringBuilder b = new StringBuilder();
-        b.append("import os\n\nfrom openai import OpenAI\n\n");
-        b.append("client = OpenAI(\n");
-        b.append("    base_url=").append(pyString(base + "/v1")).append(",\n");
-        b.append("    api_key=os.environ[\"PARLEY_API_KEY\"],  # your Parley API key; never paste it into code\n");
-        b.append(")\n\n");
-        b.append("stream = client.chat.completions.create(\n");
-        b.append(pyArgs(request.body(), List.of()));
-        b.append("    extra_headers=").append(pyHeaders(request)).append(",\n");
-        b.append(")\n");
-        b.append("for chunk in stream:\n");
-        b.append("    if chunk.choices and chunk.choices[0].delta.content:\n");
-        b.append("        print(chunk.choices[0].delta.content, end=\"\", flush=True)\n");
-        b.append("    if chunk.usage:\n");
-        b.append("        print()\n");
-        b.append("        print(chunk.usage)\n");
-        return b.toString();
+        return pythonCall("from openai import OpenAI", "OpenAI", base + "/v1", "stream = client.chat.completions.create(",
+                request, List.of(), ")\n",
+                """
+                        for chunk in stream:
+                            if chunk.choices and chunk.choices[0].delta.content:
+                                print(chunk.choices[0].delta.content, end="", flush=True)
+                            if chunk.usage:
+                                print()
+                                print(chunk.usage)
+                        """);
     }
 
     private String pythonResponses(String base, ProxyRequest request) {
-        StringBuilder b = new StringBuilder();
-        b.append("import os\n\nfrom openai import OpenAI\n\n");
-        b.append("client = OpenAI(\n");
-        b.append("    base_url=").append(pyString(base + "/v1")).append(",\n");
-        b.append("    api_key=os.environ[\"PARLEY_API_KEY\"],  # your Parley API key; never paste it into code\n");
-        b.append(")\n\n");
-        b.append("stream = client.responses.create(\n");
-        b.append(pyArgs(request.body(), List.of()));
-        b.append("    extra_headers=").append(pyHeaders(request)).append(",\n");
-        b.append(")\n");
-        b.append("for event in stream:\n");
-        b.append("    if event.type == \"response.output_text.delta\":\n");
-        b.append("        print(event.delta, end=\"\", flush=True)\n");
-        b.append("    elif event.type in (\"response.completed\", \"response.incomplete\"):\n");
-        b.append("        print()\n");
-        b.append("        print(event.response.usage)\n");
-        return b.toString();
+        return pythonCall("from openai import OpenAI", "OpenAI", base + "/v1", "stream = client.responses.create(",
+                request, List.of(), ")\n",
+                """
+                        for event in stream:
+                            if event.type == "response.output_text.delta":
+                                print(event.delta, end="", flush=True)
+                            elif event.type in ("response.completed", "response.incomplete"):
+                                print()
+                                print(event.response.usage)
+                        """);
     }
 
     private String pythonMessages(String base, ProxyRequest request) {
+        return pythonCall("import anthropic", "anthropic.Anthropic", base, "with client.messages.stream(", request,
+                List.of("stream"), ") as stream:\n",
+                """
+                            for text in stream.text_stream:
+                                print(text, end="", flush=True)
+                            print()
+                            print(stream.get_final_message().usage)
+                        """);
+    }
+
+    /** One Python snippet: import, client, the call with the request's arguments and headers, then {@code body}. */
+    private String pythonCall(String importLine, String clientClass, String baseUrl, String callOpen,
+            ProxyRequest request, List<String> skip, String callClose, String body) {
         StringBuilder b = new StringBuilder();
-        b.append("import os\n\nimport anthropic\n\n");
-        b.append("client = anthropic.Anthropic(\n");
-        b.append("    base_url=").append(pyString(base)).append(",\n");
+        b.append("import os\n\n").append(importLine).append("\n\n");
+        b.append("client = ").append(clientClass).append("(\n");
+        b.append("    base_url=").append(pyString(baseUrl)).append(",\n");
         b.append("    api_key=os.environ[\"PARLEY_API_KEY\"],  # your Parley API key; never paste it into code\n");
         b.append(")\n\n");
-        b.append("with client.messages.stream(\n");
-        b.append(pyArgs(request.body(), List.of("stream")));
+        b.append(callOpen).append('\n');
+        b.append(pyArgs(request.body(), skip));
         b.append("    extra_headers=").append(pyHeaders(request)).append(",\n");
-        b.append(") as stream:\n");
-        b.append("    for text in stream.text_stream:\n");
-        b.append("        print(text, end=\"\", flush=True)\n");
-        b.append("    print()\n");
-        b.append("    print(stream.get_final_message().usage)\n");
+        b.append(callClose);
+        b.append(body);
         return b.toString();
     }
 
