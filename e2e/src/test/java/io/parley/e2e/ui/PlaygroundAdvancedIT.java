@@ -305,9 +305,11 @@ class PlaygroundAdvancedIT {
         assertThat(box.locator(".chip")).containsText("first.png");
         box.getByLabel("Edit message").fill("first message, edited");
         box.getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions().setName("Save & submit")).click();
+        // the new chat is open (the old answer's tools must not count as the new answer's end)
+        assertThat(page).not().hasURL(Pattern.compile("#chat=" + original + "$"));
+        assertThat(page.locator(".msg.user .body")).hasText("first message, edited");
         awaitAnswerEnd(page);
         assertNotEquals(original, chatId(page));
-        assertThat(page.locator(".msg.user .body")).hasText("first message, edited");
         Locator chip = page.locator(".msg.user .msg-attachments a.chip");
         assertThat(chip).hasCount(1);
         assertThat(chip).containsText("first.png");

@@ -255,8 +255,14 @@ class PlaygroundUiIT {
     @Test
     void viewCodeDialogShowsPythonCurlAndJavaScriptForThisChat(LocalPlatform platform) {
         Page page = ui.login(platform, "alice");
-        page.getByLabel("Max tokens").fill("10");
+        Locator model = page.getByLabel("Model");
+        assertThat(model.locator("option[value='" + LLAMA + "']")).hasCount(1);
+        model.selectOption(LLAMA);
+        Locator maxTokens = page.getByLabel("Max tokens");
+        maxTokens.fill("10");
+        assertThat(maxTokens).hasValue("10");
         chat(page, LLAMA, "Show me the code");
+        assertThat(maxTokens).hasValue("10");
         awaitAnswerEnd(page);
 
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("View Code")).click();
