@@ -29,11 +29,7 @@ import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.microsoft.playwright.Download;
 import com.microsoft.playwright.FileChooser;
@@ -41,12 +37,10 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Request;
 import com.microsoft.playwright.Route;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.FilePayload;
 
 import io.parley.e2e.Clients;
-import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.path.json.JsonPath;
 
@@ -55,24 +49,7 @@ import io.restassured.path.json.JsonPath;
  * running platform: what the page sends reaches chat-service, the proxy and usage-service, is stored with the message
  * and shown again after a reload, and belongs to its user only.
  */
-@ExtendWith(PlatformExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PlaygroundAdvancedIT {
-
-    private Ui ui;
-
-    @BeforeAll
-    void browser() {
-        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
-        ui = Ui.start();
-    }
-
-    @AfterAll
-    void closeBrowser() {
-        if (ui != null) {
-            ui.close();
-        }
-    }
+class PlaygroundAdvancedIT extends BrowserIT {
 
     @Test
     void responsesModeWithMetadataCorrelationIdAndOverridesStreamsAndIsShownInTheMessageDetails(

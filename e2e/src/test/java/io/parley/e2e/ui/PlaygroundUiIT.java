@@ -24,44 +24,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.microsoft.playwright.JSHandle;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.FilePayload;
 
-import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 
 /**
  * The playground (issue 6) in Debian's Chromium against the running platform: real Keycloak login, the real registry
  * and simulator, chat-service's SSE turns. Screenshots of the main states go to {@code docs/images/}.
  */
-@ExtendWith(PlatformExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PlaygroundUiIT {
-
-    private Ui ui;
-
-    @BeforeAll
-    void browser() {
-        PlaywrightAssertions.setDefaultAssertionTimeout(30_000);
-        ui = Ui.start();
-    }
-
-    @AfterAll
-    void closeBrowser() {
-        if (ui != null) {
-            ui.close();
-        }
-    }
+class PlaygroundUiIT extends BrowserIT {
 
     @Test
     void loginThroughKeycloakShowsTheUserRunningModelsGroupedByDeploymentAndAUsageLink(LocalPlatform platform) {
