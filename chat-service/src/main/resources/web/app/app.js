@@ -1609,6 +1609,9 @@ function toggleFullscreen(force) {
 }
 
 async function start() {
+  // the chat the address asks for, read before anything is awaited: a chat the user starts meanwhile sets the
+  // address itself and must not be reopened (that would reset the running turn and the parameters)
+  const requested = /#chat=([0-9a-f-]+)/i.exec(location.hash);
   wire();
   try {
     state.me = await json('/v1/me');
@@ -1620,9 +1623,8 @@ async function start() {
   followModelChanges();
   setInterval(() => { if (!modelStreamLive) loadModels().catch(() => {}); }, MODELS_POLL_MS);
   await loadSessions().catch((e) => showError('Could not load your chats: ' + e.message));
-  const m = /#chat=([0-9a-f-]+)/i.exec(location.hash);
-  if (m) {
-    await openSession(m[1]).catch(() => history.replaceState(null, '', location.pathname));
+  if (requested && !state.session) {
+    await openSession(requested[1]).catch(() => history.replaceState(null, '', location.pathname));
   }
   renderAll();
   $('input').focus();
