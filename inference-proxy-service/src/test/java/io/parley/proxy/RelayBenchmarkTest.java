@@ -94,6 +94,7 @@ class RelayBenchmarkTest {
     /** Where proxied calls go: the in-process proxy, or the packaged proxy started as a pinned child process. */
     private int proxyPort;
     private Process proxyProcess;
+    private Process simulator;
     /** With {@code -Dparley.bench.peer=portkey}: the Portkey AI Gateway, measured in the same run as a peer. */
     private PortkeyPeer peer;
 
@@ -101,8 +102,13 @@ class RelayBenchmarkTest {
     enum Via {
         DIRECT,
         PARLEY,
-        PEER
+        PEER,
+        FLOOR
     }
+
+    /** With {@code -Dparley.bench.floor=true}: the byte relay of {@code src/test/c/tcp_relay.c}, the floor of any proxy. */
+    private Process floor;
+    private int floorPort;
 
     @Test
     void measureRelay() throws Exception {
@@ -113,7 +119,7 @@ class RelayBenchmarkTest {
         try (ServerSocket s = new ServerSocket(0)) {
             simPort = s.getLocalPort();
         }
-        Process sim = new ProcessBuilder("java", "-Xmx512m", "-Dquarkus.http.host=127.0.0.1",
+        Process sim = simulator = new ProcessBuilder("java", "-Xmx512m", "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + simPort, "-Dquarkus.log.level=WARN",
                 "-Dsimulator.models.bench-fast.ttft=0ms", "-Dsimulator.models.bench-fast.inter-token-latency=0ms",
                 "-Dsimulator.models.bench-fast.default-max-tokens=8",
@@ -151,29 +157,51 @@ class RelayBenchmarkTest {
             if (peerRequested()) {
                 peer = startPeer();
             }
-            int maxStreams = Integer.getInteger("parley.bench.max-streams", 1024);
+            if (Boolean.getBoolean("parley.bench.floor")) {
+                floor = startFloor();
+            }
             print("SETUP proxy %s, native transport (epoll) %s, %d CPUs visible to this JVM",
                     proxyProcess != null ? "process pinned to CPU " + proxyCpu() : "in-process",
                     proxyVertx.isNativeTransportEnabled(), Runtime.getRuntime().availableProcessors());
 
-            // warm-up: JIT both paths until the compilers have settled (a short warm-up left C2 busy in the measured phases)
-            long warmupEnd = System.nanoTime()
-                    + TimeUnit.SECONDS.toNanos(Integer.getInteger("parley.bench.warmup-seconds", 45));
+            // warm-up: JIT every path at every concurrency the measured phases use (connections for 1,024 streams
+            // included), for at least parley.bench.warmup-seconds and, with the proxy as a process, until its JIT
+            // compilers used under 2 % of its CPU in the last round (at most parley.bench.warmup-max-seconds): a short
+            // warm-up left C2 compiling through the measured phases
+            int maxStreams = Integer.getInteger("parley.bench.max-streams", 1024);
+            long warmupStart = System.nanoTime();
+            long warmupMin = warmupStart + TimeUnit.SECONDS.toNanos(Integer.getInteger("parley.bench.warmup-seconds", 45));
+            long warmupMax = warmupStart
+                    + TimeUnit.SECONDS.toNanos(Integer.getInteger("parley.bench.warmup-max-seconds", 180));
+            double jitShare = Double.NaN;
             do {
+                long child0 = proxyProcess == null ? 0 : childCpuNanos();
+                long jit0 = proxyProcess == null ? 0 : childThreadCpuNanos().getOrDefault("JIT", 0L);
                 for (int i = 0; i < 200; i++) {
                     run(Via.DIRECT, "bench-fast", 1);
                     run(Via.PARLEY, "bench-fast", 1);
                     if (peer != null) {
                         run(Via.PEER, "bench-fast", 1);
                     }
+                    if (floor != null) {
+                        run(Via.FLOOR, "bench-fast", 1);
+                    }
                 }
                 run(Via.PARLEY, "bench-fast", 256);
                 run(Via.PARLEY, "bench-paced", 256);
+                run(Via.PARLEY, "bench-paced", Math.min(1024, maxStreams));
                 if (peer != null) {
                     run(Via.PEER, "bench-fast", 256);
                     run(Via.PEER, "bench-paced", 256);
                 }
-            } while (System.nanoTime() < warmupEnd);
+                if (proxyProcess != null) {
+                    jitShare = (double) (childThreadCpuNanos().getOrDefault("JIT", 0L) - jit0)
+                            / Math.max(1, childCpuNanos() - child0);
+                }
+            } while (System.nanoTime() < warmupMin
+                    || (System.nanoTime() < warmupMax && !Double.isNaN(jitShare) && jitShare >= 0.02));
+            print("SETUP warm-up %.0f s; the proxy's JIT compilers used %.1f %% of its CPU in the last warm-up round",
+                    (System.nanoTime() - warmupStart) / 1e9, jitShare * 100);
             jdk.jfr.Recording recording = startRecording();
             if (peer != null) {
                 usagePassThrough();
@@ -191,6 +219,12 @@ class RelayBenchmarkTest {
         } finally {
             if (peer != null) {
                 peer.close();
+            }
+            if (floor != null) {
+                floor.destroy();
+                if (!floor.waitFor(10, TimeUnit.SECONDS)) {
+                    floor.destroyForcibly();
+                }
             }
             if (proxyProcess != null) {
                 proxyProcess.destroy();
@@ -213,19 +247,36 @@ class RelayBenchmarkTest {
         List<Double> proxied = new ArrayList<>();
         long[] cost = new long[3]; // proxy event-loop CPU ns, whole-process-minus-client CPU ns, event-loop bytes allocated
         List<Double> peered = new ArrayList<>();
+        List<Double> floored = new ArrayList<>();
         long childCpu0 = proxyProcess == null ? 0 : childCpuNanos();
         long peerCpu0 = peer == null ? 0 : peer.cpuNanos();
-        List<Via> paths = peer == null ? List.of(Via.DIRECT, Via.PARLEY) : List.of(Via.DIRECT, Via.PARLEY, Via.PEER);
+        long floorCpu0 = floor == null ? 0 : cpuNanos(floor);
+        List<Via> paths = new ArrayList<>(List.of(Via.DIRECT, Via.PARLEY));
+        if (peer != null) {
+            paths.add(Via.PEER);
+        }
+        if (floor != null) {
+            paths.add(Via.FLOOR);
+        }
+        profilerStart(); // the whole phase: the proxy is idle while the direct calls run
         for (int r = 0; r < rounds; r++) {
             for (int i = 0; i < paths.size(); i++) {
                 Via via = paths.get((i + r) % paths.size()); // rotate the order so no path always goes first
                 List<Result> results = via == Via.PARLEY ? measured(cost, "bench-fast", concurrency)
                         : run(via, "bench-fast", concurrency);
-                (via == Via.DIRECT ? direct : via == Via.PARLEY ? proxied : peered)
+                (via == Via.DIRECT ? direct : via == Via.PARLEY ? proxied : via == Via.PEER ? peered : floored)
                         .addAll(results.stream().map(x -> x.ttftMs).toList());
             }
         }
         int calls = proxied.size();
+        profilerStop("ttft-c" + concurrency);
+        if (floor != null) {
+            print("TTFT-FLOOR c=%d n=%d ms: direct p50=%.3f p99=%.3f | floor relay p50=%.3f p99=%.3f | added p50=%.3f "
+                    + "p99=%.3f | floor process (pinned to CPU %s) CPU per call: %.1f us", concurrency,
+                    floored.size(), pct(direct, 50), pct(direct, 99), pct(floored, 50), pct(floored, 99),
+                    pct(floored, 50) - pct(direct, 50), pct(floored, 99) - pct(direct, 99), proxyCpu(),
+                    (cpuNanos(floor) - floorCpu0) / 1e3 / floored.size());
+        }
         if (peer != null) {
             print("TTFT-PEER c=%d n=%d ms: direct p50=%.3f p99=%.3f | portkey p50=%.3f p99=%.3f | added p50=%.3f "
                     + "p99=%.3f | portkey process (pinned to CPU %s) CPU per call: %.1f us", concurrency,
@@ -253,6 +304,7 @@ class RelayBenchmarkTest {
         List<Double> direct = new ArrayList<>();
         List<Double> proxied = new ArrayList<>();
         List<Double> peered = new ArrayList<>();
+        List<Double> floored = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             for (Result x : run(Via.DIRECT, "bench-paced", concurrency)) {
                 direct.addAll(x.gapsMs);
@@ -265,6 +317,16 @@ class RelayBenchmarkTest {
                     peered.addAll(x.gapsMs);
                 }
             }
+            if (floor != null) {
+                for (Result x : run(Via.FLOOR, "bench-paced", concurrency)) {
+                    floored.addAll(x.gapsMs);
+                }
+            }
+        }
+        if (floor != null) {
+            print("ITL-FLOOR %dms c=%d gaps=%d ms: direct p99=%.3f | floor relay p50=%.3f p99=%.3f | added p99=%.3f",
+                    ITL_MS, concurrency, floored.size(), pct(direct, 99), pct(floored, 50), pct(floored, 99),
+                    pct(floored, 99) - pct(direct, 99));
         }
         if (peer != null) {
             print("ITL-PEER %dms c=%d gaps=%d ms: direct p50=%.3f p99=%.3f | portkey p50=%.3f p99=%.3f | added p99=%.3f",
@@ -292,7 +354,19 @@ class RelayBenchmarkTest {
     }
 
     private void capacity(int n) throws Exception {
+        long sim0 = cpuNanos(simulator);
         Stats direct = stats(run(Via.DIRECT, "bench-paced", n), n);
+        print("STREAMS-SIMULATOR n=%d: the simulator itself (writes each token once) CPU per 1000 tokens, direct run: "
+                + "%.1f ms", n, (cpuNanos(simulator) - sim0) / 1e6 / Math.max(1, direct.tokens) * 1000);
+        if (floor != null) {
+            long floor0 = cpuNanos(floor);
+            Stats floored = stats(run(Via.FLOOR, "bench-paced", n), n);
+            print("STREAMS-FLOOR n=%d itl=%dms tokens=%d: floor relay complete=%d lost=%d late=%d gap p99=%.1f "
+                    + "duration p50/p99=%.0f/%.0f | floor process (pinned to CPU %s) CPU per 1000 tokens: %.1f ms", n,
+                    ITL_MS, PACED_TOKENS, floored.complete, floored.lost, floored.late, floored.gapP99,
+                    floored.durationP50, floored.durationP99, proxyCpu(),
+                    (cpuNanos(floor) - floor0) / 1e6 / Math.max(1, floored.tokens) * 1000);
+        }
         if (peer != null) {
             long peer0 = peer.cpuNanos();
             Stats peered = stats(run(Via.PEER, "bench-paced", n), n);
@@ -306,11 +380,13 @@ class RelayBenchmarkTest {
                     peerNanos / 1e6 / Math.max(1, peered.tokens) * 1000, peered.tokens);
         }
         if (proxyProcess != null) {
+            profilerStart();
             long child0 = childCpuNanos();
             Map<String, Long> threads0 = childThreadCpuNanos();
             Stats proxied = stats(run(Via.PARLEY, "bench-paced", n), n);
             long childNanos = childCpuNanos() - child0;
             Map<String, Long> threads1 = childThreadCpuNanos();
+            profilerStop("streams-" + n);
             StringBuilder byGroup = new StringBuilder();
             for (String group : List.of("event loops", "event loops (system)", "JIT", "GC and VM", "workers", "other")) {
                 long nanos = threads1.getOrDefault(group, 0L) - threads0.getOrDefault(group, 0L);
@@ -433,7 +509,7 @@ class RelayBenchmarkTest {
 
     // ---- the client ---------------------------------------------------------------------------------------------
 
-    private record Result(double ttftMs, int contentEvents, boolean complete, List<Double> gapsMs) {
+    private record Result(double ttftMs, int contentEvents, boolean complete, List<Double> gapsMs, int status) {
     }
 
     /**
@@ -465,12 +541,19 @@ class RelayBenchmarkTest {
         for (CompletableFuture<Result> f : all) {
             out.add(f.get(120, TimeUnit.SECONDS));
         }
+        // a path answering errors would report void figures (an error is fast and has no frames to lose): stop the run
+        List<Integer> errors = out.stream().map(Result::status).filter(st -> st != 200).toList();
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException(errors.size() + " of " + concurrency + " calls via " + via + " to " + model
+                    + " answered an error status " + new java.util.TreeSet<>(errors) + ": the run is void");
+        }
         return out;
     }
 
     private RequestOptions options(Via via) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(via == Via.DIRECT ? simPort : via == Via.PARLEY ? proxyPort : peer.port())
+                .setPort(via == Via.DIRECT ? simPort
+                        : via == Via.PARLEY ? proxyPort : via == Via.FLOOR ? floorPort : peer.port())
                 .setURI("/v1/chat/completions").putHeader("Content-Type", "application/json");
         if (via == Via.PARLEY) {
             options.putHeader("Authorization", token);
@@ -512,8 +595,9 @@ class RelayBenchmarkTest {
                         }
                     });
                 });
-                res.exceptionHandler(e -> result.complete(new Result(ttft[0], events[0], false, gaps)));
-                res.endHandler(v -> result.complete(new Result(ttft[0], events[0], res.statusCode() == 200, gaps)));
+                res.exceptionHandler(e -> result.complete(new Result(ttft[0], events[0], false, gaps, res.statusCode())));
+                res.endHandler(v -> result.complete(
+                        new Result(ttft[0], events[0], res.statusCode() == 200, gaps, res.statusCode())));
             });
             req.end(payload);
         });
@@ -598,6 +682,50 @@ class RelayBenchmarkTest {
         process.destroyForcibly();
         throw new IllegalStateException(
                 "the proxy process never routed bench-fast (last: " + last + "), see target/bench-proxy.log");
+    }
+
+    // ---- the floor: a byte relay in C ------------------------------------------------------------------------------
+
+    /**
+     * Compiles {@code src/test/c/tcp_relay.c} with {@code cc -O2} into {@code target/bench-floor} and starts it on a free
+     * loopback port, relaying to the simulator, pinned to the proxy's CPU; it exits by itself after 30 minutes.
+     */
+    private Process startFloor() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "bench-floor"));
+        Path binary = dir.resolve("tcp_relay").toAbsolutePath();
+        Process cc = new ProcessBuilder("cc", "-O2", "-o", binary.toString(),
+                Path.of("src", "test", "c", "tcp_relay.c").toAbsolutePath().toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("cc.log").toFile()).start();
+        if (!cc.waitFor(60, TimeUnit.SECONDS) || cc.exitValue() != 0) {
+            throw new IllegalStateException("cc failed, see target/bench-floor/cc.log");
+        }
+        try (ServerSocket s = new ServerSocket(0)) {
+            floorPort = s.getLocalPort();
+        }
+        Process started = new ProcessBuilder("taskset", "-c", proxyCpu(), binary.toString(), String.valueOf(floorPort),
+                String.valueOf(simPort), "1800").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("relay.log").toFile()).start();
+        floor = started;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try {
+                Result r = stream(Via.FLOOR, "bench-fast").get(5, TimeUnit.SECONDS);
+                if (r.complete && r.contentEvents > 0) {
+                    print("SETUP floor: C byte relay (src/test/c/tcp_relay.c), pid %d pinned to CPU %s", started.pid(),
+                            proxyCpu());
+                    return started;
+                }
+            } catch (Exception e) {
+                // not up yet
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        started.destroyForcibly();
+        throw new IllegalStateException("the floor relay never streamed bench-fast, see target/bench-floor/relay.log");
+    }
+
+    private static long cpuNanos(Process process) {
+        return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }
 
     // ---- the peer gateway ---------------------------------------------------------------------------------------
@@ -688,6 +816,68 @@ class RelayBenchmarkTest {
         return groups;
     }
 
+    // ---- optional profiling of the proxy process (async-profiler, loaded with jcmd) ---------------------------------
+
+    /** The profiler's native agent, extracted from the test-scoped async-profiler jar; null when not profiling. */
+    private Path profilerLib;
+    private boolean profiling;
+
+    /**
+     * With {@code -Dparley.bench.profile=<event>} ({@code cpu}, {@code itimer}, {@code alloc}, {@code wall}) in process
+     * mode, the proxied part of each measured phase is profiled by async-profiler inside the proxy process, and written as
+     * collapsed stacks to {@code target/bench-profile/<phase>.collapsed} (per thread, kernel frames included with
+     * {@code cpu}). In the TTFT phases the proxy idles while the direct calls run; in the streams phases only the
+     * proxied run is profiled.
+     */
+    private void profilerStart() throws Exception {
+        String event = System.getProperty("parley.bench.profile", "");
+        if (event.isBlank() || proxyProcess == null) {
+            return;
+        }
+        if (profilerLib == null) {
+            profilerLib = Path.of("target", "bench-profile", "libasyncProfiler.so").toAbsolutePath();
+            Files.createDirectories(profilerLib.getParent());
+            try (var in = RelayBenchmarkTest.class.getResourceAsStream("/linux-x64/libasyncProfiler.so")) {
+                if (in == null) {
+                    throw new IllegalStateException("async-profiler's linux-x64 agent is not on the test classpath");
+                }
+                Files.copy(in, profilerLib, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        String interval = event.equals("alloc") ? ""
+                : ",interval=" + System.getProperty("parley.bench.profile-interval",
+                        "200us");
+        jcmd(String.valueOf(proxyProcess.pid()), "JVMTI.agent_load", profilerLib.toString(),
+                quoted((profiling ? "resume" : "start") + ",event=" + event + interval + ",threads"));
+        profiling = true;
+        profilerActive = true;
+    }
+
+    private boolean profilerActive;
+
+    /** jcmd reads {@code key=value} as its own option: the agent's options go quoted. */
+    private static String quoted(String agentOptions) {
+        return '"' + agentOptions + '"';
+    }
+
+    private void profilerPause() throws Exception {
+        if (profilerActive) {
+            jcmd(String.valueOf(proxyProcess.pid()), "JVMTI.agent_load", profilerLib.toString(), quoted("stop,file=/dev/null"));
+            profilerActive = false;
+        }
+    }
+
+    private void profilerStop(String phase) throws Exception {
+        if (!profiling) {
+            return;
+        }
+        profilerPause();
+        profiling = false;
+        Path out = profilerLib.getParent().resolve(phase + ".collapsed");
+        jcmd(String.valueOf(proxyProcess.pid()), "JVMTI.agent_load", profilerLib.toString(), quoted("dump,file=" + out));
+        print("PROFILE %s: %s", phase, out);
+    }
+
     /** The proxy process's used heap after a full GC, by {@code jcmd}. */
     private long childHeapAfterGc() throws Exception {
         String pid = String.valueOf(proxyProcess.pid());
@@ -703,8 +893,10 @@ class RelayBenchmarkTest {
         return used;
     }
 
-    private static String jcmd(String pid, String command) throws Exception {
-        Process p = new ProcessBuilder("jcmd", pid, command).redirectErrorStream(true).start();
+    private static String jcmd(String pid, String... command) throws Exception {
+        List<String> line = new ArrayList<>(List.of("jcmd", pid));
+        line.addAll(List.of(command));
+        Process p = new ProcessBuilder(line).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         p.waitFor(30, TimeUnit.SECONDS);
         return out;

@@ -16,7 +16,7 @@ public class RegistryClient {
 
     private final RegistryApi api;
 
-    RegistryClient(@RestClient RegistryApi api) {
+    public RegistryClient(@RestClient RegistryApi api) {
         this.api = api;
     }
 

@@ -50,6 +50,8 @@ public class ModelCatalog {
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean registryReachable;
     private volatile boolean followingChanges;
+    /** Counts change-stream snapshots, so a listing fetched before the latest of them cannot replace it. */
+    private final AtomicLong changes = new AtomicLong();
 
     ModelCatalog(RegistryClient registry, ProxyConfig config) {
         this.registry = registry;
@@ -77,6 +79,7 @@ public class ModelCatalog {
                 putMergingEndpoints(running, m);
             }
         }
+        changes.incrementAndGet();
         snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
         registryReachable = true;
         Log.debugf("registry revision %d: %d running of %d model(s)", revision, running.size(), all.size());
@@ -87,9 +90,19 @@ public class ModelCatalog {
         this.followingChanges = following;
     }
 
-    /** Fetches both lists from the registry and replaces the snapshot; on failure the old snapshot stays. */
+    /**
+     * Fetches both lists from the registry and replaces the snapshot; on failure the old snapshot stays. A listing whose
+     * fetch began before the change stream delivered a snapshot is older than that snapshot and is dropped: it would
+     * otherwise undo the change (a model that just became ready would vanish until the next change event, and while the
+     * stream is followed the periodic refresh that could repair it is paused).
+     */
     public Uni<Void> refresh() {
+        long changesBefore = changes.get();
         return registry.fetch().invoke(listing -> {
+            if (changes.get() != changesBefore) {
+                Log.debugf("registry listing dropped: the change stream delivered a newer view while it was fetched");
+                return;
+            }
             Map<String, RegistryModel> running = new LinkedHashMap<>();
             for (RegistryModel m : listing.running()) {
                 if (m.name() != null && !m.endpoints().isEmpty()) {

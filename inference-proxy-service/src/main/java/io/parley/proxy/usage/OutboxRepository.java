@@ -42,6 +42,32 @@ public class OutboxRepository {
     }
 
     /**
+     * Inserts the events in one transaction (one JDBC batch, one round trip): all of them or, on failure, none. A request
+     * id already in the outbox is skipped, so a retried batch never doubles a row.
+     */
+    public void insertAll(List<Pending> events) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into usage_outbox (request_id, event) values (?, ?::jsonb) on conflict (request_id) do nothing")) {
+                for (Pending event : events) {
+                    ps.setString(1, event.requestId());
+                    ps.setString(2, event.eventJson());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /**
      * Locks up to {@code limit} undelivered rows (rows locked by another replica are skipped), hands them to
      * {@code delivery} and marks them delivered in the same transaction. When delivery throws, the transaction rolls back
      * and the rows stay pending. Returns how many rows were delivered.

@@ -1,6 +1,9 @@
 package io.parley.proxy.usage;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,9 +20,10 @@ import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 
 /**
- * Writes a call's usage event into the outbox, off the event loop, after the call has ended. When the insert fails (the
- * database is down) the event waits in a bounded in-memory retry queue and is written when the database is back; only
- * when that queue is full is an event dropped (counted and logged).
+ * Writes a call's usage event into the outbox, off the event loop, after the call has ended, batched with the events of
+ * other calls that ended meanwhile. When the insert fails (the database is down) the events wait in a bounded in-memory
+ * retry queue and are written when the database is back; only when that queue is full is an event dropped (counted and
+ * logged).
  */
 @ApplicationScoped
 public class UsageRecorder {
@@ -58,23 +62,76 @@ public class UsageRecorder {
         record(event, false);
     }
 
+    /** An event waiting to be written, and whether its call's log line is still to be written. */
+    private record Queued(UsageEvent event, boolean logCall) {
+    }
+
+    /** Events of ended calls not yet handed to the outbox; drained by at most one worker at a time. */
+    private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    /** Events per outbox transaction at most. */
+    static final int MAX_BATCH = 256;
+
     /**
-     * Writes the event into the outbox on a worker thread; with {@code logCall} that thread also writes the call's log
-     * line, so neither the insert nor the log formatting and console write run on the relay's event loop.
+     * Queues the event for the outbox; a worker thread writes what is queued in batches (one transaction and one round
+     * trip per batch), so a burst of ended calls costs one worker wake-up and a few inserts rather than one of each per
+     * call. With {@code logCall} the worker also writes the call's log line, so neither the insert nor the log formatting
+     * and console write run on the relay's event loop.
      */
     public void record(UsageEvent event, boolean logCall) {
-        vertx.executeBlocking(() -> {
-            if (logCall) {
-                logCall(event);
+        queue.add(new Queued(event, logCall));
+        if (draining.compareAndSet(false, true)) {
+            vertx.executeBlocking(() -> {
+                drain();
+                return null;
+            }, false);
+        }
+    }
+
+    /** Writes batches until the queue is empty; a batch whose insert fails waits, in order, in the retry queue. */
+    private void drain() {
+        do {
+            try {
+                List<Queued> batch;
+                while (!(batch = take()).isEmpty()) {
+                    write(batch);
+                }
+            } finally {
+                draining.set(false);
             }
-            insert(event);
-            return null;
-        }, false).onFailure(e -> {
-            failures.increment();
-            Log.warnf("usage of request %s (correlation %s) could not be written to the outbox, queued for a retry: %s",
-                    event.requestId(), event.correlationId(), e.toString());
-            enqueue(event);
-        });
+            // an event queued after the last poll found the flag still set and left it to this worker
+        } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+    }
+
+    private List<Queued> take() {
+        List<Queued> batch = new ArrayList<>();
+        Queued q;
+        while (batch.size() < MAX_BATCH && (q = queue.poll()) != null) {
+            batch.add(q);
+        }
+        return batch;
+    }
+
+    private void write(List<Queued> batch) {
+        List<OutboxRepository.Pending> rows = new ArrayList<>(batch.size());
+        for (Queued q : batch) {
+            if (q.logCall()) {
+                logCall(q.event());
+            }
+            try {
+                rows.add(new OutboxRepository.Pending(q.event().requestId(), mapper.writeValueAsString(q.event())));
+            } catch (Exception e) {
+                Log.errorf("usage of request %s could not be serialized: %s", q.event().requestId(), e.toString());
+            }
+        }
+        try {
+            repository.insertAll(rows);
+        } catch (Exception e) {
+            failures.increment(batch.size());
+            Log.warnf("usage of %d call(s) (first: request %s) could not be written to the outbox, queued for a retry: %s",
+                    batch.size(), batch.get(0).event().requestId(), e.toString());
+            batch.forEach(q -> enqueue(q.event()));
+        }
     }
 
     /** Events waiting for the database. */

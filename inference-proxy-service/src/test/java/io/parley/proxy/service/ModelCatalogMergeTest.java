@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.client.RegistryModel.Endpoint;
 
-/** One model name served by several deployments resolves to all of their ready endpoints. */
+/**
+ * One model name served by several deployments resolves to all of their ready endpoints; a registry listing fetched
+ * before the latest change-stream view never replaces it.
+ */
 class ModelCatalogMergeTest {
 
     static RegistryModel model(String deployment, String state, String... urls) {
@@ -62,5 +65,38 @@ class ModelCatalogMergeTest {
         var resolution = assertInstanceOf(ModelCatalog.Ready.class, catalog.lookup("m"));
         assertEquals(List.of("http://a:8080", "http://c:8080"),
                 resolution.model().endpoints().stream().map(Endpoint::url).toList());
+    }
+
+    @Test
+    void aListingFetchedBeforeAChangeStreamViewDoesNotUndoIt() {
+        java.util.concurrent.CompletableFuture<io.parley.proxy.client.RegistryClient.Listing> inFlight = new java.util.concurrent.CompletableFuture<>();
+        io.parley.proxy.client.RegistryClient registry = new io.parley.proxy.client.RegistryClient(null) {
+            @Override
+            public io.smallrye.mutiny.Uni<Listing> fetch() {
+                return io.smallrye.mutiny.Uni.createFrom().completionStage(inFlight);
+            }
+        };
+        ModelCatalog catalog = new ModelCatalog(registry, config());
+        io.smallrye.mutiny.Uni<Void> refresh = catalog.refresh(); // the listing is asked for: without "m"
+        java.util.concurrent.CompletableFuture<Void> done = refresh.subscribeAsCompletionStage();
+        catalog.applyChange(7, List.of(model("d1", "Ready", "http://a:8000"))); // then the stream says "m" is ready
+        inFlight.complete(new io.parley.proxy.client.RegistryClient.Listing(List.of(), List.of()));
+        done.join();
+
+        assertInstanceOf(ModelCatalog.Ready.class, catalog.lookup("m"));
+    }
+
+    @Test
+    void aListingFetchedAfterTheLastChangeStreamViewReplacesIt() {
+        ModelCatalog catalog = new ModelCatalog(new io.parley.proxy.client.RegistryClient(null) {
+            @Override
+            public io.smallrye.mutiny.Uni<Listing> fetch() {
+                return io.smallrye.mutiny.Uni.createFrom().item(new Listing(List.of(), List.of()));
+            }
+        }, config());
+        catalog.applyChange(7, List.of(model("d1", "Ready", "http://a:8000")));
+        catalog.refresh().await().indefinitely();
+
+        assertInstanceOf(ModelCatalog.NotFound.class, catalog.lookup("m"));
     }
 }

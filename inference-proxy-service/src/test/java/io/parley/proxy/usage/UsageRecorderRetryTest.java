@@ -2,6 +2,7 @@ package io.parley.proxy.usage;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterEach;
@@ -19,13 +22,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 
-/** The outbox insert failing (database down) must not lose usage: events wait in memory and are written later. */
+/**
+ * Usage of ended calls is written in batches; the outbox insert failing (database down) must not lose usage: events wait
+ * in memory and are written later.
+ */
 class UsageRecorderRetryTest {
 
     /** An outbox whose database can be taken down; records the request ids written. */
     static class FlakyOutbox extends OutboxRepository {
         final AtomicBoolean down = new AtomicBoolean(true);
         final List<String> written = new CopyOnWriteArrayList<>();
+
+        /** The sizes of the batches written by {@link #insertAll}, failed ones included. */
+        final List<Integer> batches = new CopyOnWriteArrayList<>();
+        /** While held, {@link #insertAll} waits: the calls that end meanwhile queue up behind it. */
+        volatile CountDownLatch hold = new CountDownLatch(0);
+        final CountDownLatch entered = new CountDownLatch(1);
 
         FlakyOutbox() {
             super(null);
@@ -37,6 +49,21 @@ class UsageRecorderRetryTest {
                 throw new SQLException("connection refused");
             }
             written.add(requestId);
+        }
+
+        @Override
+        public void insertAll(List<Pending> events) throws SQLException {
+            entered.countDown();
+            try {
+                hold.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            batches.add(events.size());
+            if (down.get()) {
+                throw new SQLException("connection refused");
+            }
+            events.forEach(e -> written.add(e.requestId()));
         }
     }
 
@@ -87,5 +114,43 @@ class UsageRecorderRetryTest {
         outbox.down.set(false);
         recorder.retryPending();
         assertEquals(2, outbox.written.size());
+    }
+
+    @Test
+    void callsThatEndWhileABatchIsBeingWrittenGoIntoTheNextBatchNotOneInsertEach() throws Exception {
+        FlakyOutbox outbox = new FlakyOutbox();
+        outbox.down.set(false);
+        outbox.hold = new CountDownLatch(1);
+        UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100);
+        recorder.record(event("first"));
+        assertTrue(outbox.entered.await(5, TimeUnit.SECONDS)); // the worker is inside the first insert
+        for (int i = 0; i < 99; i++) {
+            recorder.record(event("e" + i));
+        }
+        outbox.hold.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> outbox.written.size() == 100);
+
+        assertEquals(List.of(1, 99), outbox.batches); // one insert for the first call, one for the 99 queued behind it
+        assertEquals(100, Set.copyOf(outbox.written).size());
+        assertEquals(0, recorder.pendingRetries());
+    }
+
+    @Test
+    void aBatchLargerThanTheLimitIsSplitAndNothingIsLost() throws Exception {
+        FlakyOutbox outbox = new FlakyOutbox();
+        outbox.down.set(false);
+        outbox.hold = new CountDownLatch(1);
+        UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100);
+        recorder.record(event("first"));
+        assertTrue(outbox.entered.await(5, TimeUnit.SECONDS));
+        int queued = UsageRecorder.MAX_BATCH + 10;
+        for (int i = 0; i < queued; i++) {
+            recorder.record(event("e" + i));
+        }
+        outbox.hold.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> outbox.written.size() == queued + 1);
+
+        assertEquals(List.of(1, UsageRecorder.MAX_BATCH, 10), outbox.batches);
+        assertEquals(queued + 1, Set.copyOf(outbox.written).size());
     }
 }
