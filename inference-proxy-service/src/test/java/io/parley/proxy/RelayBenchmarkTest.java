@@ -176,7 +176,7 @@ class RelayBenchmarkTest {
             double jitShare = Double.NaN;
             do {
                 long child0 = proxyProcess == null ? 0 : childCpuNanos();
-                long jit0 = proxyProcess == null ? 0 : childThreadCpuNanos().getOrDefault("JIT", 0L);
+                Map<String, Long> threads0 = proxyProcess == null ? Map.of() : childThreadCpuNanos();
                 for (int i = 0; i < 200; i++) {
                     run(Via.DIRECT, "bench-fast", 1);
                     run(Via.PARLEY, "bench-fast", 1);
@@ -195,7 +195,7 @@ class RelayBenchmarkTest {
                     run(Via.PEER, "bench-paced", 256);
                 }
                 if (proxyProcess != null) {
-                    jitShare = (double) (childThreadCpuNanos().getOrDefault("JIT", 0L) - jit0)
+                    jitShare = (double) byGroup(threads0, childThreadCpuNanos()).getOrDefault("JIT", 0L)
                             / Math.max(1, childCpuNanos() - child0);
                 }
             } while (System.nanoTime() < warmupMin
@@ -388,8 +388,9 @@ class RelayBenchmarkTest {
             Map<String, Long> threads1 = childThreadCpuNanos();
             profilerStop("streams-" + n);
             StringBuilder byGroup = new StringBuilder();
+            Map<String, Long> groups = byGroup(threads0, threads1);
             for (String group : List.of("event loops", "event loops (system)", "JIT", "GC and VM", "workers", "other")) {
-                long nanos = threads1.getOrDefault(group, 0L) - threads0.getOrDefault(group, 0L);
+                long nanos = groups.getOrDefault(group, 0L);
                 byGroup.append(String.format(" %s %.1f;", group, nanos / 1e6 / proxied.tokens * 1000));
             }
             print("STREAMS n=%d itl=%dms tokens=%d: direct complete=%d lost=%d late(>%dms)=%d gap p99=%.1f | proxied "
@@ -413,22 +414,39 @@ class RelayBenchmarkTest {
                 proxied.tokens);
     }
 
+    /**
+     * In process mode: {@code n} idle streams are opened, then {@code n} more while the first stay open, and the second
+     * batch is measured: each of its streams needs a new client connection and a new upstream connection (the pooled
+     * ones, and the state they keep from their last call, are all taken by the first batch), so the figure is the whole
+     * marginal cost of one more open stream. Measuring a single batch against the idle proxy understated it: the
+     * keep-alive connections left by the previous phase already held such state, and the figure came out near zero.
+     */
     private void memoryPerOpenStream(int n) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long before = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
-        long rssBefore = proxyProcess != null ? PortkeyPeer.rssBytes(proxyProcess.pid()) : -1;
-        List<HttpClientRequest> open = openIdleStreams(Via.PARLEY, n);
-        long during = proxyProcess != null ? childHeapAfterGc() : settledHeap(memory);
-        long rssDuring = proxyProcess != null ? PortkeyPeer.rssBytes(proxyProcess.pid()) : -1;
-        synchronized (open) {
-            open.forEach(r -> r.reset());
-        }
         if (proxyProcess != null) {
-            print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): proxy process "
-                    + "heap after GC +%.1f MiB = %.1f KiB per stream; RSS +%.1f MiB = %.1f KiB per stream", n,
-                    (during - before) / 1048576.0, (during - before) / 1024.0 / n,
-                    (rssDuring - rssBefore) / 1048576.0, (rssDuring - rssBefore) / 1024.0 / n);
+            List<HttpClientRequest> first = openIdleStreams(Via.PARLEY, n);
+            long before = childHeapAfterGc();
+            long rssBefore = PortkeyPeer.rssBytes(proxyProcess.pid());
+            List<HttpClientRequest> second = openIdleStreams(Via.PARLEY, n);
+            long during = childHeapAfterGc();
+            long rssDuring = PortkeyPeer.rssBytes(proxyProcess.pid());
+            for (List<HttpClientRequest> open : List.of(first, second)) {
+                synchronized (open) {
+                    open.forEach(r -> r.reset());
+                }
+            }
+            print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token), opened while "
+                    + "%d others were open: proxy process heap after GC %.1f -> %.1f MiB, +%.1f KiB per stream; RSS "
+                    + "%.1f -> %.1f MiB, +%.1f KiB per stream", n, n, before / 1048576.0, during / 1048576.0,
+                    (during - before) / 1024.0 / n, rssBefore / 1048576.0, rssDuring / 1048576.0,
+                    (rssDuring - rssBefore) / 1024.0 / n);
         } else {
+            long before = settledHeap(memory);
+            List<HttpClientRequest> open = openIdleStreams(Via.PARLEY, n);
+            long during = settledHeap(memory);
+            synchronized (open) {
+                open.forEach(r -> r.reset());
+            }
             print("MEMORY %d open streams (headers and role chunk relayed, waiting for the next token): heap +%.1f MiB "
                     + "= %.1f KiB per stream (in-process: includes the benchmark client's own side of each stream)", n,
                     (during - before) / 1048576.0, (during - before) / 1024.0 / n);
@@ -652,6 +670,8 @@ class RelayBenchmarkTest {
         props.put("parley.proxy.service-auth.enabled", "false");
         props.put("parley.proxy.upstream.first-token-timeout", "120s");
         props.put("parley.proxy.upstream.idle-timeout", "120s");
+        // the memory phase holds 2 × 1,024 streams open at once; the pool limit applies per event loop
+        props.put("parley.proxy.upstream.max-connections-per-endpoint", "4096");
         // the benchmark models exist only on the fake registry's change stream, not in its GET lists: a periodic or
         // unknown-model refresh from those lists would replace the view without them (seen as every proxied call
         // failing in some runs), so the child's view comes from the change stream alone
@@ -784,11 +804,12 @@ class RelayBenchmarkTest {
     }
 
     /**
-     * CPU of the proxy process's threads by group, from {@code /proc/<pid>/task/<tid>/stat} (user + system, in clock
-     * ticks of 10 ms: read over whole phases only).
+     * CPU of the proxy process's threads, keyed by thread group and thread id ({@code group/tid}), from
+     * {@code /proc/<pid>/task/<tid>/stat} (user + system, in clock ticks of 10 ms: read over whole phases only); system
+     * time of the event loops also under {@code event loops (system)/tid}. See {@link #byGroup}.
      */
     private Map<String, Long> childThreadCpuNanos() {
-        Map<String, Long> groups = new java.util.HashMap<>();
+        Map<String, Long> threads = new java.util.HashMap<>();
         try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(proxyProcess.pid()), "task"))) {
             for (Path task : tasks.toList()) {
                 try {
@@ -802,9 +823,10 @@ class RelayBenchmarkTest {
                                             ? "GC and VM"
                                             : name.startsWith("executor-thread") || name.startsWith("agroal") ? "workers"
                                                     : "other";
-                    groups.merge(group, ticks * 10_000_000L, Long::sum);
+                    String tid = task.getFileName().toString();
+                    threads.put(group + "/" + tid, ticks * 10_000_000L);
                     if (group.equals("event loops")) {
-                        groups.merge("event loops (system)", Long.parseLong(fields[12]) * 10_000_000L, Long::sum);
+                        threads.put("event loops (system)/" + tid, Long.parseLong(fields[12]) * 10_000_000L);
                     }
                 } catch (Exception e) {
                     // the thread ended meanwhile
@@ -813,6 +835,18 @@ class RelayBenchmarkTest {
         } catch (Exception e) {
             // no /proc: no breakdown
         }
+        return threads;
+    }
+
+    /**
+     * CPU used between two {@link #childThreadCpuNanos} readings, by group: per thread, so that a thread that ended
+     * meanwhile (a worker leaving the pool) does not subtract its whole life from its group; threads that started
+     * meanwhile count in full.
+     */
+    private static Map<String, Long> byGroup(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> groups = new java.util.HashMap<>();
+        after.forEach((key, nanos) -> groups.merge(key.substring(0, key.lastIndexOf('/')),
+                nanos - before.getOrDefault(key, 0L), Long::sum));
         return groups;
     }
 
