@@ -117,4 +117,39 @@ class UsageOutboxTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> FakeServices.usageEvents.containsKey(later));
         assertEquals(1, FakeServices.usageDeliveries.get(requestId).get());
     }
+
+    @Inject
+    io.parley.proxy.usage.OutboxRepository repository;
+
+    private static String eventJson(String requestId) {
+        return new JsonObject().put("request_id", requestId).put("started_at", "2026-11-22T00:00:00Z")
+                .put("model", "sim-chat").put("endpoint_kind", "chat_completions").put("stream", true)
+                .put("prompt_tokens", 1).put("completion_tokens", 1).put("latency_ms", 1.0).put("status", "ok")
+                .put("correlation_id", "batch-" + requestId).encode();
+    }
+
+    @Test
+    void aBatchOfUsageEventsIsWrittenInOneGoAndARequestIdAlreadyThereIsNotDoubled() throws Exception {
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        repository.insert(a, eventJson(a)); // already written, e.g. by a retry that raced the batch
+        repository.insertAll(java.util.List.of(new io.parley.proxy.usage.OutboxRepository.Pending(a, eventJson(a)),
+                new io.parley.proxy.usage.OutboxRepository.Pending(b, eventJson(b))));
+
+        assertEquals(1, Outbox.count(dataSource, "batch-" + a));
+        assertEquals(1, Outbox.count(dataSource, "batch-" + b));
+    }
+
+    @Test
+    void aBatchThatFailsWritesNothingOfIt() {
+        String good = UUID.randomUUID().toString();
+        String bad = UUID.randomUUID().toString();
+        java.util.List<io.parley.proxy.usage.OutboxRepository.Pending> batch = java.util.List.of(
+                new io.parley.proxy.usage.OutboxRepository.Pending(good, eventJson(good)),
+                new io.parley.proxy.usage.OutboxRepository.Pending(bad, "{not json"));
+
+        org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> repository.insertAll(batch));
+        assertTrue(Outbox.byRequestId(dataSource, good).isEmpty(), "the good row of a failed batch must not be written");
+        assertTrue(Outbox.byRequestId(dataSource, bad).isEmpty());
+    }
 }

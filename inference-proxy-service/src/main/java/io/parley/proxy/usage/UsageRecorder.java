@@ -125,7 +125,12 @@ public class UsageRecorder {
             }
         }
         try {
-            repository.insertAll(rows);
+            if (rows.size() == 1) {
+                // a call that ended alone: one autocommitted insert, one round trip (a transaction would take two)
+                repository.insert(rows.get(0).requestId(), rows.get(0).eventJson());
+            } else if (!rows.isEmpty()) {
+                repository.insertAll(rows);
+            }
         } catch (Exception e) {
             failures.increment(batch.size());
             Log.warnf("usage of %d call(s) (first: request %s) could not be written to the outbox, queued for a retry: %s",

@@ -33,7 +33,7 @@ class UsageRecorderRetryTest {
         final AtomicBoolean down = new AtomicBoolean(true);
         final List<String> written = new CopyOnWriteArrayList<>();
 
-        /** The sizes of the batches written by {@link #insertAll}, failed ones included. */
+        /** The sizes of the batches written (a single insert counts as a batch of one), failed ones included. */
         final List<Integer> batches = new CopyOnWriteArrayList<>();
         /** While held, {@link #insertAll} waits: the calls that end meanwhile queue up behind it. */
         volatile CountDownLatch hold = new CountDownLatch(0);
@@ -45,10 +45,7 @@ class UsageRecorderRetryTest {
 
         @Override
         public void insert(String requestId, String eventJson) throws SQLException {
-            if (down.get()) {
-                throw new SQLException("connection refused");
-            }
-            written.add(requestId);
+            insertAll(List.of(new Pending(requestId, eventJson)));
         }
 
         @Override
