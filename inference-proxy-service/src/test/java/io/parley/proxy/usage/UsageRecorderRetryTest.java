@@ -113,14 +113,20 @@ class UsageRecorderRetryTest {
         assertEquals(2, outbox.written.size());
     }
 
-    @Test
-    void callsThatEndWhileABatchIsBeingWrittenGoIntoTheNextBatchNotOneInsertEach() throws Exception {
-        FlakyOutbox outbox = new FlakyOutbox();
+    /** A recorder whose worker is held inside the insert of a first event, so the events recorded next queue up. */
+    private UsageRecorder recorderHeldInItsFirstInsert(FlakyOutbox outbox) throws InterruptedException {
         outbox.down.set(false);
         outbox.hold = new CountDownLatch(1);
         UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100);
         recorder.record(event("first"));
-        assertTrue(outbox.entered.await(5, TimeUnit.SECONDS)); // the worker is inside the first insert
+        assertTrue(outbox.entered.await(5, TimeUnit.SECONDS));
+        return recorder;
+    }
+
+    @Test
+    void callsThatEndWhileABatchIsBeingWrittenGoIntoTheNextBatchNotOneInsertEach() throws Exception {
+        FlakyOutbox outbox = new FlakyOutbox();
+        UsageRecorder recorder = recorderHeldInItsFirstInsert(outbox);
         for (int i = 0; i < 99; i++) {
             recorder.record(event("e" + i));
         }
@@ -135,11 +141,7 @@ class UsageRecorderRetryTest {
     @Test
     void aBatchLargerThanTheLimitIsSplitAndNothingIsLost() throws Exception {
         FlakyOutbox outbox = new FlakyOutbox();
-        outbox.down.set(false);
-        outbox.hold = new CountDownLatch(1);
-        UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100);
-        recorder.record(event("first"));
-        assertTrue(outbox.entered.await(5, TimeUnit.SECONDS));
+        UsageRecorder recorder = recorderHeldInItsFirstInsert(outbox);
         int queued = UsageRecorder.MAX_BATCH + 10;
         for (int i = 0; i < queued; i++) {
             recorder.record(event("e" + i));
