@@ -92,6 +92,13 @@ public interface ProxyConfig {
         @WithDefault("20")
         int maxBatchesPerRun();
 
+        /**
+         * How long the usage event of an ended call may wait for the events of calls ending after it, to be written to the
+         * outbox in one transaction (0: at once). Queued events are written on shutdown.
+         */
+        @WithDefault("10ms")
+        Duration writeDelay();
+
         /** Usage events kept in memory while the outbox insert fails (database down); beyond it they are dropped. */
         @WithDefault("100000")
         int retryCapacity();

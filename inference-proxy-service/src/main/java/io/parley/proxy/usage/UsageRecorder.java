@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -34,18 +35,26 @@ public class UsageRecorder {
     private final Counter failures;
     private final Counter dropped;
     private final int retryCapacity;
+    private final long writeDelayMillis;
     private final ConcurrentLinkedQueue<UsageEvent> retry = new ConcurrentLinkedQueue<>();
     private final AtomicInteger retrySize = new AtomicInteger();
 
     @Inject
     UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
             ProxyConfig config) {
-        this(repository, mapper, vertx, registry, config.outbox().retryCapacity());
+        this(repository, mapper, vertx, registry, config.outbox().retryCapacity(),
+                config.outbox().writeDelay().toMillis());
     }
 
     UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
             int retryCapacity) {
+        this(repository, mapper, vertx, registry, retryCapacity, 0);
+    }
+
+    UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
+            int retryCapacity, long writeDelayMillis) {
         this.repository = repository;
+        this.writeDelayMillis = writeDelayMillis;
         this.mapper = mapper;
         this.vertx = vertx;
         this.retryCapacity = retryCapacity;
@@ -75,16 +84,35 @@ public class UsageRecorder {
     /**
      * Queues the event for the outbox; a worker thread writes what is queued in batches (one transaction and one round
      * trip per batch), so a burst of ended calls costs one worker wake-up and a few inserts rather than one of each per
-     * call. With {@code logCall} the worker also writes the call's log line, so neither the insert nor the log formatting
-     * and console write run on the relay's event loop.
+     * call. The first event of a batch waits {@code parley.proxy.outbox.write-delay} for the calls ending after it (and
+     * its insert then does not compete for the CPU with the call that follows it). With {@code logCall} the worker also
+     * writes the call's log line, so neither the insert nor the log formatting and console write run on the relay's
+     * event loop.
      */
     public void record(UsageEvent event, boolean logCall) {
         queue.add(new Queued(event, logCall));
         if (draining.compareAndSet(false, true)) {
-            vertx.executeBlocking(() -> {
-                drain();
-                return null;
-            }, false);
+            if (writeDelayMillis > 0) {
+                vertx.setTimer(writeDelayMillis, id -> startDrain());
+            } else {
+                startDrain();
+            }
+        }
+    }
+
+    private void startDrain() {
+        vertx.executeBlocking(() -> {
+            drain();
+            return null;
+        }, false);
+    }
+
+    /** On shutdown, what is still queued is written on the stopping thread (each event is taken by one writer only). */
+    @PreDestroy
+    void flush() {
+        List<Queued> batch;
+        while (!(batch = take()).isEmpty()) {
+            write(batch);
         }
     }
 

@@ -152,4 +152,31 @@ class UsageRecorderRetryTest {
         assertEquals(List.of(1, UsageRecorder.MAX_BATCH, 10), outbox.batches);
         assertEquals(queued + 1, Set.copyOf(outbox.written).size());
     }
+
+    @Test
+    void eventsRecordedWithinTheWriteDelayAreWrittenInOneBatch() {
+        FlakyOutbox outbox = new FlakyOutbox();
+        outbox.down.set(false);
+        UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100, 1000);
+        recorder.record(event("a"));
+        recorder.record(event("b"));
+        recorder.record(event("c"));
+        assertEquals(List.of(), outbox.written); // still waiting for calls that end after them
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> outbox.written.size() == 3);
+        assertEquals(List.of(3), outbox.batches);
+    }
+
+    @Test
+    void eventsStillWaitingAreWrittenOnShutdown() {
+        FlakyOutbox outbox = new FlakyOutbox();
+        outbox.down.set(false);
+        UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100, 60_000);
+        recorder.record(event("a"));
+        recorder.record(event("b"));
+
+        recorder.flush(); // what @PreDestroy runs when the proxy stops
+
+        assertEquals(List.of("a", "b"), outbox.written);
+    }
 }
