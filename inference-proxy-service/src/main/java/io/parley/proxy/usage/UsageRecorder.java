@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.parley.proxy.config.ProxyConfig;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 
@@ -107,7 +109,15 @@ public class UsageRecorder {
         }, false);
     }
 
-    /** On shutdown, what is still queued is written on the stopping thread (each event is taken by one writer only). */
+    /**
+     * On shutdown what is still queued is written on the stopping thread, first when Quarkus announces the shutdown (the
+     * datasource is certainly open then), again when the bean is destroyed (calls that ended meanwhile); each event is
+     * taken by one writer only.
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        flush();
+    }
+
     @PreDestroy
     void flush() {
         List<Queued> batch;
