@@ -159,7 +159,9 @@ public class UsageRecorder {
             try {
                 rows.add(new OutboxRepository.Pending(q.event().requestId(), mapper.writeValueAsString(q.event())));
             } catch (Exception e) {
-                Log.errorf("usage of request %s could not be serialized: %s", q.event().requestId(), e.toString());
+                dropped.increment(); // a retry could not serialize it either
+                Log.errorf("usage of request %s dropped: it could not be serialized: %s", q.event().requestId(),
+                        e.toString());
             }
         }
         try {

@@ -179,4 +179,27 @@ class UsageRecorderRetryTest {
 
         assertEquals(List.of("a", "b"), outbox.written);
     }
+
+    @Test
+    void anEventThatCannotBeSerializedIsCountedAsDroppedAndTheOthersOfItsBatchAreWritten() {
+        FlakyOutbox outbox = new FlakyOutbox();
+        outbox.down.set(false);
+        ObjectMapper failingForB = new ObjectMapper() {
+            @Override
+            public String writeValueAsString(Object value) throws com.fasterxml.jackson.core.JsonProcessingException {
+                if (value instanceof UsageEvent e && e.requestId().equals("b")) {
+                    throw new com.fasterxml.jackson.databind.JsonMappingException(null, "cannot serialize");
+                }
+                return super.writeValueAsString(value);
+            }
+        };
+        UsageRecorder recorder = new UsageRecorder(outbox, failingForB, vertx, meters, 100, 1000);
+        recorder.record(event("a"));
+        recorder.record(event("b"));
+        recorder.record(event("c"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> outbox.written.size() == 2);
+        assertEquals(List.of("a", "c"), outbox.written);
+        assertEquals(1.0, meters.counter("parley_proxy_usage_dropped").count());
+    }
 }
