@@ -43,6 +43,13 @@ class UsageRecorderRetryTest {
             super(null);
         }
 
+        /** An outbox whose database is up. */
+        static FlakyOutbox up() {
+            FlakyOutbox outbox = new FlakyOutbox();
+            outbox.down.set(false);
+            return outbox;
+        }
+
         @Override
         public void insert(String requestId, String eventJson) throws SQLException {
             insertAll(List.of(new Pending(requestId, eventJson)));
@@ -155,8 +162,7 @@ class UsageRecorderRetryTest {
 
     @Test
     void eventsRecordedWithinTheWriteDelayAreWrittenInOneBatch() {
-        FlakyOutbox outbox = new FlakyOutbox();
-        outbox.down.set(false);
+        FlakyOutbox outbox = FlakyOutbox.up();
         UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100, 1000);
         recorder.record(event("a"));
         recorder.record(event("b"));
@@ -169,8 +175,7 @@ class UsageRecorderRetryTest {
 
     @Test
     void eventsStillWaitingAreWrittenOnShutdown() {
-        FlakyOutbox outbox = new FlakyOutbox();
-        outbox.down.set(false);
+        FlakyOutbox outbox = FlakyOutbox.up();
         UsageRecorder recorder = new UsageRecorder(outbox, new ObjectMapper(), vertx, meters, 100, 60_000);
         recorder.record(event("a"));
         recorder.record(event("b"));
@@ -182,8 +187,7 @@ class UsageRecorderRetryTest {
 
     @Test
     void anEventThatCannotBeSerializedIsCountedAsDroppedAndTheOthersOfItsBatchAreWritten() {
-        FlakyOutbox outbox = new FlakyOutbox();
-        outbox.down.set(false);
+        FlakyOutbox outbox = FlakyOutbox.up();
         ObjectMapper failingForB = new ObjectMapper() {
             @Override
             public String writeValueAsString(Object value) throws com.fasterxml.jackson.core.JsonProcessingException {
