@@ -38,10 +38,12 @@ build-if-needed: # build only when a jar is missing or a source or POM changed s
 	if [ -n "$$stale" ]; then echo "building ($$stale)"; $(MAKE) --no-print-directory build; fi
 
 test: ## every test: unit and @QuarkusTest in each module, then the e2e ITs (real Keycloak, PostgreSQL, browser)
-	$(MVN) $(MVN_FLAGS) verify
+	@chromium=$$(scripts/ensure-chromium.sh) && echo "browser tests use $$chromium" && \
+		$(MVN) $(MVN_FLAGS) verify -Dparley.chromium="$$chromium"
 
 test-e2e: ## only the e2e ITs, against the already packaged jars (after `make build`)
-	$(MVN) $(MVN_FLAGS) -pl e2e verify
+	@chromium=$$(scripts/ensure-chromium.sh) && echo "browser tests use $$chromium" && \
+		$(MVN) $(MVN_FLAGS) -pl e2e verify -Dparley.chromium="$$chromium"
 
 format: ## format the Java sources and sort imports (the build does this too)
 	$(MVN) $(MVN_FLAGS) -q process-sources

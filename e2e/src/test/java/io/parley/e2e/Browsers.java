@@ -11,7 +11,8 @@ import com.microsoft.playwright.Playwright;
 
 /**
  * Debian's Chromium driven by Playwright for Java. Playwright never downloads a browser here
- * ({@code PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD}); {@code .ci/run} installs {@code chromium}.
+ * ({@code PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD}); {@code make test} finds or installs
+ * {@code chromium} first ({@code scripts/ensure-chromium.sh}) and passes its path as {@code -Dparley.chromium}.
  */
 public final class Browsers implements AutoCloseable {
 
@@ -30,8 +31,8 @@ public final class Browsers implements AutoCloseable {
     public static Browsers chromium() {
         Path executable = Path.of(System.getProperty("parley.chromium", "/usr/bin/chromium"));
         if (!Files.isExecutable(executable)) {
-            throw new IllegalStateException("no Chromium at " + executable + ": `apt-get install -y chromium` (.ci/run "
-                    + "does) or point -Dparley.chromium at one");
+            throw new IllegalStateException("no Chromium at " + executable + ": run the tests with `make test` (it installs "
+                    + "Debian's chromium as root), `sudo apt-get install -y chromium`, or point -Dparley.chromium at one");
         }
         Playwright playwright = Playwright.create(new Playwright.CreateOptions()
                 .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
