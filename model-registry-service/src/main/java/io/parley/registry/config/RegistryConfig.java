@@ -100,7 +100,17 @@ public interface RegistryConfig {
 
         Optional<Integer> contextSize();
 
+        /** {@code chat}, {@code completion} (only {@code /v1/completions}) or {@code embedding}. */
         Optional<String> task();
+
+        /** Other names the upstream accepts for the model. */
+        Optional<List<String>> aliases();
+
+        /** Among {@code text}, {@code vision}, {@code audio}, {@code embeddings}; default {@code text}. */
+        Optional<List<String>> capabilities();
+
+        /** Free-form category such as {@code chat} or {@code embedding}. */
+        Optional<String> category();
 
         Optional<Integer> maxTokensDefault();
 

@@ -33,6 +33,9 @@ public class AdminResource {
     @Path("/refresh-health")
     @Operation(summary = "Probe every upstream now; answers the resulting model list")
     public Uni<ModelList> refreshHealth() {
-        return poller.probeAll().map(ignored -> new ModelList(ModelView.of(view.all())));
+        return poller.probeAll().map(ignored -> {
+            var snapshot = view.snapshot();
+            return new ModelList(ModelView.of(snapshot.models()), snapshot.stale());
+        });
     }
 }

@@ -9,12 +9,16 @@ import io.parley.registry.model.ModelStatus;
 
 /** One model of {@code GET /v1/models} and {@code /v1/models/running} (wire shape of docs/architecture.md). */
 public record ModelView(
+        String id,
         String name,
+        List<String> aliases,
         String deployment,
         String namespace,
         String source,
         String engineType,
         String task,
+        List<String> capabilities,
+        String category,
         String state,
         String reason,
         List<EndpointView> endpoints,
@@ -31,8 +35,8 @@ public record ModelView(
 
     public static ModelView of(ModelStatus s) {
         var m = s.model();
-        return new ModelView(m.name(), m.deployment(), m.namespace().orElse(null), m.source(), m.engineType(),
-                m.task(), s.state(), s.reason().orElse(null),
+        return new ModelView(m.id(), m.name(), m.aliases(), m.deployment(), m.namespace().orElse(null), m.source(),
+                m.engineType(), m.task(), m.capabilities(), m.category().orElse(null), s.state(), s.reason().orElse(null),
                 s.endpoints().stream().map(EndpointView::of).toList(),
                 s.maxModelLen().orElse(null),
                 s.lastProbeAt().map(t -> t.truncatedTo(ChronoUnit.MILLIS)).orElse(null));

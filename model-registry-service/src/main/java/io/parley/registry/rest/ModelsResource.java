@@ -18,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.parley.registry.config.RegistryConfig;
+import io.parley.registry.model.ModelStatus;
 import io.parley.registry.service.ConstraintsService;
 import io.parley.registry.service.ModelViewService;
 import io.parley.registry.service.ModelsSnapshot;
@@ -46,14 +47,17 @@ public class ModelsResource {
     @GET
     @Operation(summary = "Every known model with its state and, when not ready, a human reason")
     public ModelList all() {
-        return new ModelList(ModelView.of(view.all()));
+        ModelsSnapshot snapshot = view.snapshot();
+        return new ModelList(ModelView.of(snapshot.models()), snapshot.stale());
     }
 
     @GET
     @Path("/running")
     @Operation(summary = "Models that are running: deployment served, endpoint resolved, probe ok within the TTL")
     public ModelList running() {
-        return new ModelList(ModelView.of(view.running()));
+        ModelsSnapshot snapshot = view.snapshot();
+        return new ModelList(ModelView.of(snapshot.models().stream().filter(ModelStatus::ready).toList()),
+                snapshot.stale());
     }
 
     @GET
@@ -89,7 +93,8 @@ public class ModelsResource {
                 .name("models")
                 .id(Long.toString(snapshot.revision()))
                 .mediaType(MediaType.APPLICATION_JSON_TYPE)
-                .data(ModelsChanged.class, new ModelsChanged(snapshot.revision(), ModelView.of(snapshot.models())))
+                .data(ModelsChanged.class, new ModelsChanged(snapshot.revision(), snapshot.stale(),
+                        ModelView.of(snapshot.models())))
                 .build();
     }
 }

@@ -48,12 +48,14 @@ public class ModelViewService {
     private final Object lock = new Object();
     private long revision;
     private List<Object> fingerprint = List.of();
-    private ModelsSnapshot current = new ModelsSnapshot(0, List.of());
+    private ModelsSnapshot current = new ModelsSnapshot(0, List.of(), false);
 
     public ModelViewService(@Any Instance<ModelSource> sources, HealthStore health, RegistryConfig config) {
         this.sources = sources.stream().filter(ModelSource::enabled).toList();
         this.health = health;
         this.evaluator = new ModelEvaluator(config.health().ttl(), config.health().requireListedModel());
+        io.parley.registry.model.ModelCapabilities.requireKnown("parley.registry.defaults", config.defaults().task(),
+                List.of());
         this.clock = Clock.systemUTC();
     }
 
@@ -136,21 +138,22 @@ public class ModelViewService {
                 .map(m -> evaluator.evaluate(m, url -> health.get(url), now))
                 .sorted(ORDER)
                 .toList();
-        List<Object> newFingerprint = models.stream()
-                .map(s -> (Object) List.of(s.model(), s.state(), s.reason().map(ModelViewService::stable),
-                        s.endpoints(), s.maxModelLen()))
-                .toList();
+        boolean stale = sources.stream().anyMatch(ModelSource::stale);
+        List<Object> newFingerprint = new ArrayList<>();
+        newFingerprint.add(stale);
+        models.forEach(s -> newFingerprint.add(List.of(s.model(), s.state(), s.reason().map(ModelViewService::stable),
+                s.endpoints(), s.maxModelLen())));
         ModelsSnapshot published = null;
         synchronized (lock) {
             if (!Objects.equals(newFingerprint, fingerprint)) {
                 fingerprint = newFingerprint;
                 revision++;
-                current = new ModelsSnapshot(revision, models);
+                current = new ModelsSnapshot(revision, models, stale);
                 published = current;
                 Log.infof("model view revision %d: %d model(s), %d running", revision, models.size(),
                         models.stream().filter(ModelStatus::ready).count());
             } else {
-                current = new ModelsSnapshot(revision, models);
+                current = new ModelsSnapshot(revision, models, stale);
             }
             if (published != null) {
                 for (Consumer<ModelsSnapshot> listener : listeners) {

@@ -26,6 +26,14 @@ public interface ModelSource {
         return ready() ? Optional.empty() : Optional.of("not loaded yet");
     }
 
+    /**
+     * True while the source cannot keep its picture current (a watch that has not reconnected for longer than
+     * configured): its models are still listed, but may be out of date.
+     */
+    default boolean stale() {
+        return false;
+    }
+
     /** The models it declares now; never blocks, never calls a remote system. */
     List<DeclaredModel> models();
 

@@ -15,6 +15,7 @@ import io.parley.registry.config.RegistryConfig.SourceKind;
 import io.parley.registry.model.DeclaredModel;
 import io.parley.registry.model.DeploymentInfo;
 import io.parley.registry.model.Endpoint;
+import io.parley.registry.model.ModelCapabilities;
 import io.parley.registry.model.ModelTraits;
 import io.parley.registry.model.Serving;
 import io.quarkus.logging.Log;
@@ -53,9 +54,20 @@ public class StaticModelSource implements ModelSource {
             var url = new Endpoint(endpoint.url(), endpoint.credentialRef());
             for (String model : endpoint.models()) {
                 ModelSettings settings = endpoint.modelSettings().get(model);
-                out.add(new DeclaredModel(model, endpointName, Optional.empty(), NAME, endpoint.engineType(),
-                        settings == null ? config.defaults().task() : settings.task().orElse(config.defaults().task()),
-                        List.of(url), Serving.yes(), traits(config, settings)));
+                List<String> capabilities = ModelCapabilities.normalize(
+                        settings == null ? List.of() : settings.capabilities().orElse(List.of()));
+                Optional<String> category = settings == null ? Optional.empty()
+                        : settings.category().map(String::trim).filter(c -> !c.isEmpty());
+                String task = ModelCapabilities.task(settings == null ? Optional.empty() : settings.task(),
+                        capabilities, category, config.defaults().task());
+                ModelCapabilities.requireKnown(
+                        "parley.registry.static.endpoints." + endpointName + ".model.\"" + model + "\"", task,
+                        capabilities);
+                List<String> aliases = settings == null ? List.of()
+                        : settings.aliases().orElse(List.of()).stream().map(String::trim)
+                                .filter(a -> !a.isEmpty() && !a.equals(model)).distinct().toList();
+                out.add(new DeclaredModel(model, endpointName, Optional.empty(), NAME, endpoint.engineType(), task,
+                        List.of(url), Serving.yes(), traits(config, settings), aliases, capabilities, category));
             }
         });
         return out;

@@ -29,4 +29,19 @@ class ConfigValidationTest {
     void ttlAbovePollIsAccepted() {
         assertDoesNotThrow(() -> ConfigValidation.requireTtlAbovePoll(Duration.ofSeconds(15), Duration.ofSeconds(20)));
     }
+
+    @Test
+    void unknownTaskOrCapabilityIsRefusedNamingTheSetting() {
+        var task = assertThrows(IllegalStateException.class,
+                () -> io.parley.registry.model.ModelCapabilities.requireKnown("parley.registry.static.x", "chatty",
+                        java.util.List.of("text")));
+        assertTrue(task.getMessage().contains("parley.registry.static.x.task is 'chatty'"), task.getMessage());
+        assertTrue(task.getMessage().contains("completion"), task.getMessage());
+        var capability = assertThrows(IllegalStateException.class,
+                () -> io.parley.registry.model.ModelCapabilities.requireKnown("parley.registry.static.x", "chat",
+                        java.util.List.of("text", "images")));
+        assertTrue(capability.getMessage().contains("capabilities has 'images'"), capability.getMessage());
+        assertDoesNotThrow(() -> io.parley.registry.model.ModelCapabilities.requireKnown("x", "embedding",
+                java.util.List.of("embeddings")));
+    }
 }

@@ -70,6 +70,34 @@ class ModelsResourceTest {
     }
 
     @Test
+    void entriesCarryIdAliasesCapabilitiesCategoryAndTaskFromTheStaticConfig() {
+        await().atMost(WAIT).untilAsserted(() -> get("/v1/models/running").statusCode(200)
+                .body("models.name", hasItem("llama-3.1-8b-sim")));
+        get("/v1/models/running")
+                .body("stale", equalTo(false))
+                .body("models.find { it.name == 'llama-3.1-8b-sim' }.id",
+                        equalTo("static/local-simulator/llama-3.1-8b-sim"))
+                .body("models.find { it.name == 'llama-3.1-8b-sim' }.aliases",
+                        equalTo(java.util.List.of("llama-sim", "Meta-Llama-3.1-8B-Instruct")))
+                .body("models.find { it.name == 'llama-3.1-8b-sim' }.capabilities", equalTo(java.util.List.of("text")))
+                .body("models.find { it.name == 'llama-3.1-8b-sim' }", org.hamcrest.Matchers.hasKey("category"))
+                .body("models.find { it.name == 'llama-3.1-8b-sim' }.category", nullValue());
+        get("/v1/models")
+                .body("stale", equalTo(false))
+                .body("models.find { it.name == 'echo-sim' }.aliases", equalTo(java.util.List.of()))
+                .body("models.find { it.name == 'ghost-vision' }.id", equalTo("static/nobody-home/ghost-vision"))
+                .body("models.find { it.name == 'ghost-vision' }.capabilities",
+                        equalTo(java.util.List.of("text", "vision")))
+                .body("models.find { it.name == 'ghost-vision' }.category", equalTo("chat"))
+                .body("models.find { it.name == 'ghost-vision' }.task", equalTo("chat"))
+                .body("models.find { it.name == 'ghost-completion' }.task", equalTo("completion"))
+                .body("models.find { it.name == 'ghost-embed' }.capabilities",
+                        equalTo(java.util.List.of("embeddings")))
+                .body("models.find { it.name == 'ghost-embed' }.category", equalTo("embedding"))
+                .body("models.find { it.name == 'ghost-embed' }.task", equalTo("embedding"));
+    }
+
+    @Test
     void failingUpstreamTakesModelOutOfRunningWithTheProbeError() {
         awaitState("llama-3.1-8b-sim", "Ready");
         UPSTREAM.setHealthy(false);
