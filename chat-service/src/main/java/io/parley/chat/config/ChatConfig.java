@@ -77,5 +77,39 @@ public interface ChatConfig {
         /** Upper bound of the whole generation (safety net; a healthy long stream stays well under it). */
         @WithDefault("15m")
         Duration maxDuration();
+
+        /**
+         * Shortest time between two writes of the shared turn log: the events of every turn of this replica published
+         * meanwhile are written together in the next transaction (an idle writer writes at once).
+         */
+        @WithDefault("10ms")
+        Duration writeInterval();
+
+        /** How long a running turn's lease holds without a heartbeat of its replica. */
+        @WithDefault("15s")
+        Duration lease();
+
+        /** How often a replica renews the leases of its running turns (and checks for missed stop requests). */
+        @WithDefault("3s")
+        Duration heartbeatInterval();
+
+        /** How often each replica looks for running turns whose replica is gone ({@link #takeoverGrace()}). */
+        @WithDefault("3s")
+        Duration takeoverInterval();
+
+        /**
+         * How long after its lease ran out another replica finishes a turn as interrupted: lease + grace + the
+         * takeover interval stays under 30 s (15 + 5 + 3 by default).
+         */
+        @WithDefault("5s")
+        Duration takeoverGrace();
+
+        /** On SIGTERM, how long running turns may go on before they are ended as interrupted (under the pod's grace). */
+        @WithDefault("25s")
+        Duration drainTimeout();
+
+        /** How long a stop waits for the turn's final state to be stored before answering 503 (retry the stop). */
+        @WithDefault("10s")
+        Duration stopTimeout();
     }
 }

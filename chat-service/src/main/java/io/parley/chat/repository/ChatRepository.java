@@ -136,7 +136,7 @@ public class ChatRepository {
      */
     public void insertUserMessage(MessageRow m, List<AttachmentCopy> copies, List<AttachmentRow> attachments,
             SessionRow session) {
-        try (Connection c = dataSource.getConnection()) {
+        withConnection("insert", c -> {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
@@ -175,12 +175,8 @@ public class ChatRepository {
             } finally {
                 c.setAutoCommit(autoCommit);
             }
-        } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
-                throw new IllegalStateException("duplicate: " + e.getMessage(), e);
-            }
-            throw new IllegalStateException("database update failed: " + e.getMessage(), e);
-        }
+            return null;
+        });
     }
 
     /** Completes (or fails, or stops) a message: its final content, status, error, metrics and usage. */
@@ -229,10 +225,14 @@ public class ChatRepository {
         return update("DELETE FROM chat_messages WHERE session_id = ? AND id = ?", sessionId, id) > 0;
     }
 
-    /** Marks messages left {@code streaming} by a previous process as failed: their turn cannot continue. */
+    /**
+     * Marks assistant messages left {@code streaming} with no running turn (every running turn has a row in
+     * {@code chat_turns}, claimed before its message is inserted) as failed: nothing will continue them.
+     */
     public int failOrphanedStreaming(String reason, java.time.Duration olderThan) {
-        return update("UPDATE chat_messages SET status = 'error', error = ? WHERE status = 'streaming' "
-                + "AND created_at < ?", reason, ts(Instant.now().minus(olderThan)));
+        return update("UPDATE chat_messages m SET status = 'error', error = ? WHERE m.status = 'streaming' "
+                + "AND m.created_at < ? AND NOT EXISTS (SELECT 1 FROM chat_turns t WHERE t.id = m.id "
+                + "AND t.ended_at IS NULL)", reason, ts(Instant.now().minus(olderThan)));
     }
 
     // ---- attachments ----
@@ -321,27 +321,65 @@ public class ChatRepository {
     }
 
     private <T> List<T> query(String sql, RowMapper<T> rowMapper, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<T> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(rowMapper.map(rs));
+        return withConnection("query", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<T> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(rowMapper.map(rs));
+                    }
+                    return out;
                 }
-                return out;
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("database query failed: " + e.getMessage(), e);
-        }
+        });
     }
 
     private int update(String sql, Object... args) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            return ps.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("database update failed: " + e.getMessage(), e);
+        return withConnection("update", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, args);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Work on one pooled connection; see {@link #withConnection(DataSource, String, SqlWork)}. */
+    private <T> T withConnection(String what, SqlWork<T> work) {
+        return withConnection(dataSource, what, work);
+    }
+
+    /** Something done with one connection (a statement, or a transaction the work commits itself). */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on a pooled connection. A connection that turns out dead (the server restarted since it was
+     * pooled: the failure is a connection failure and the server answers again) costs no request: the work runs
+     * once more on a fresh connection. While the server is away the failure is a {@link DatabaseUnavailableException}
+     * (503, retryable); any other failure an {@code IllegalStateException} (500).
+     */
+    public static <T> T withConnection(DataSource dataSource, String what, SqlWork<T> work) {
+        SQLException first = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                return work.run(c);
+            } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState())) {
+                    throw new IllegalStateException("duplicate: " + e.getMessage(), e);
+                }
+                if (!DatabaseUnavailableException.isConnectionFailure(e)) {
+                    throw new IllegalStateException("database " + what + " failed: " + e.getMessage(), e);
+                }
+                if (first != null) {
+                    e.addSuppressed(first);
+                }
+                first = e;
+            }
         }
+        throw new DatabaseUnavailableException("database unavailable: " + first.getMessage(), first);
     }
 
     private static void bind(PreparedStatement ps, Object... args) throws SQLException {

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import io.parley.chat.repository.DatabaseUnavailableException;
 import io.parley.chat.service.ApiException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
@@ -72,6 +73,19 @@ public class ErrorMapper {
     public Response clientError(WebApplicationException e) {
         int status = e.getResponse().getStatus();
         return json(status, ErrorBody.of(e.getMessage(), "invalid_request_error", null, "invalid_request"));
+    }
+
+    /**
+     * The database is unreachable (stopped, restarting, failing over): 503 with a retryable OpenAI-shaped error and
+     * {@code Retry-After}, never 500. A connection that went stale in a restart is retried once before this.
+     */
+    @ServerExceptionMapper
+    public Response databaseUnavailable(DatabaseUnavailableException e) {
+        Log.warnf("database unavailable: %s", e.getMessage());
+        return Response.status(503).header("Retry-After", "2").type(MediaType.APPLICATION_JSON)
+                .entity(ErrorBody.of("the chat database is unavailable right now: retry shortly", "server_error", null,
+                        "database_unavailable"))
+                .build();
     }
 
     /**

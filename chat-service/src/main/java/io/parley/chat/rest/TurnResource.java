@@ -85,10 +85,15 @@ public class TurnResource {
         return sse(turnId, turns.events(callers.caller(), sessionId, turnId, after), sse, response);
     }
 
+    /**
+     * Stops the turn on whichever replica runs it: the stored message with {@code stop_result} {@code stopped} (this
+     * stop ended it) or {@code already_ended}; 503 {@code stop_pending} (retry) when the end is not stored in time.
+     */
     @POST
     @Path("/{sessionId}/turns/{turnId}/stop")
+    @Blocking
     @Produces(MediaType.APPLICATION_JSON)
-    public MessageView stop(@RestPath UUID sessionId, @RestPath UUID turnId) {
+    public com.fasterxml.jackson.databind.node.ObjectNode stop(@RestPath UUID sessionId, @RestPath UUID turnId) {
         return turns.stop(callers.caller(), sessionId, turnId);
     }
 

@@ -4,8 +4,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.parley.chat.client.ProxyClient;
 import io.parley.chat.repository.MessageRow;
@@ -13,10 +15,11 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 
 /**
- * One generation, owned by the server and not by any HTTP connection: it keeps its event log, any number of
- * subscribers (SSE, WebSocket, a resumed connection) replay that log and then follow it. A subscriber leaving does
- * not stop the turn; only {@link TurnService#stop} or the end of the upstream stream does. The turn's id is the id of
- * its assistant message.
+ * One generation run by this replica (its owner), not by any HTTP connection. Each chunk of text from the proxy is a
+ * {@code delta} event with the next sequence number: it goes to the subscribers on this replica at once, and into
+ * the shared log for the others with the {@link TurnLog}'s next batch (one transaction for every event of every turn
+ * since the last write). The final events ({@code metrics}, {@code error}, {@code message_end}) are formed when the turn
+ * ends but published only once the final state is committed. The turn's id is the id of its assistant message.
  */
 public final class Turn {
 
@@ -26,10 +29,15 @@ public final class Turn {
     private final UUID userMessageId;
     private final Instant startedAt;
     private final long startedNanos = System.nanoTime();
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
 
+    /** Published events (1..n), the log as this replica's subscribers saw it. */
     private final List<TurnEvent> events = new ArrayList<>();
     private final List<MultiEmitter<? super TurnEvent>> subscribers = new ArrayList<>();
     private final StringBuilder content = new StringBuilder();
+    private int writtenSeq;
+    private int savedPartialLength;
+    private long savedPartialNanos = System.nanoTime();
     private String status = MessageRow.STREAMING;
     private boolean ending;
     private boolean ended;
@@ -37,7 +45,14 @@ public final class Turn {
     private long firstDeltaNanos;
     private JsonNode usage;
     private ProxyClient.Call upstream;
-    private int flushedLength;
+    /** Formed when the turn ends; committed then published by the log. */
+    private Final pending;
+    private boolean savingShown;
+
+    /** The final state of an ended turn, waiting to be committed. */
+    record Final(String status, String content, String error, JsonNode usage, JsonNode metrics,
+            List<TurnEvent> events) {
+    }
 
     Turn(UUID id, UUID sessionId, String userId, UUID userMessageId, Instant startedAt) {
         this.id = id;
@@ -65,6 +80,10 @@ public final class Turn {
 
     public Instant startedAt() {
         return startedAt;
+    }
+
+    CompletableFuture<Void> finished() {
+        return finished;
     }
 
     public synchronized String status() {
@@ -103,8 +122,12 @@ public final class Turn {
         return upstream;
     }
 
-    /** Appends a delta to the content; false once the turn is ending (late chunks after a stop are dropped). */
-    synchronized boolean appendDelta(String delta) {
+    /**
+     * Appends text from the proxy and publishes it as a {@code delta} event (the next sequence number) to the
+     * subscribers on this replica; the log writes it with its next batch. False once the turn is ending (late chunks
+     * after a stop are dropped).
+     */
+    synchronized boolean appendDelta(String delta, ObjectMapper mapper) {
         if (ending) {
             return false;
         }
@@ -112,23 +135,49 @@ public final class Turn {
             firstDeltaNanos = System.nanoTime();
         }
         content.append(delta);
+        publish(new TurnEvents.Delta(id, delta), mapper);
         return true;
-    }
-
-    /** The content if it grew since the last call and the turn is still running, else null. */
-    synchronized String unflushedContent() {
-        if (ending || content.length() == flushedLength) {
-            return null;
-        }
-        flushedLength = content.length();
-        return content.toString();
     }
 
     synchronized void usage(JsonNode usage) {
         this.usage = usage;
     }
 
-    /** Claims the right to end the turn with the given status; only the first caller gets true. */
+    /** Publishes an event (the next sequence number) to this replica's subscribers; it is written with the next batch. */
+    synchronized TurnEvent publish(TurnEvents.Payload payload, ObjectMapper mapper) {
+        TurnEvent event = TurnEvent.of(events.size() + 1, payload, mapper);
+        add(event);
+        return event;
+    }
+
+    private void add(TurnEvent event) {
+        events.add(event);
+        for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
+            s.emit(event);
+        }
+    }
+
+    /** Published events not yet committed to the shared log. */
+    synchronized List<TurnEvent> unwritten() {
+        return events.size() > writtenSeq ? List.copyOf(events.subList(writtenSeq, events.size())) : List.of();
+    }
+
+    synchronized void written(long seq) {
+        writtenSeq = (int) Math.max(writtenSeq, Math.min(seq, events.size()));
+    }
+
+    /** The content to save as the message's partial text when it grew and {@code everyNanos} passed; else null. */
+    synchronized String partialIfDue(long everyNanos) {
+        long now = System.nanoTime();
+        if (ending || content.length() == savedPartialLength || now - savedPartialNanos < everyNanos) {
+            return null;
+        }
+        savedPartialLength = content.length();
+        savedPartialNanos = now;
+        return content.toString();
+    }
+
+    /** Claims the right to end the turn; only the first caller gets true. */
     synchronized boolean beginEnd(String finalStatus) {
         if (ending) {
             return false;
@@ -142,24 +191,50 @@ public final class Turn {
         return ending;
     }
 
-    /** Appends an event and hands it to every current subscriber. */
-    synchronized TurnEvent emit(String name, JsonNode data) {
-        TurnEvent event = new TurnEvent(events.size() + 1, name, data);
-        events.add(event);
-        for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
-            s.emit(event);
-        }
-        return event;
+    /** Sets the final state to commit: the content is exactly the text of the published deltas. */
+    synchronized Final prepareEnd(java.util.function.Function<Integer, List<TurnEvent>> finals, String error) {
+        List<TurnEvent> last = finals.apply(events.size() + 1);
+        TurnEvent end = last.get(last.size() - 1);
+        pending = new Final(status, content.toString(), error, usage, end.data().get("metrics"), last);
+        return pending;
     }
 
-    /** Marks the turn over after its last event and completes every subscriber. */
-    synchronized void close() {
+    synchronized Final pending() {
+        return pending;
+    }
+
+    /** Shows the subscribers that the turn has ended but is not stored yet (once). */
+    synchronized void showSaving(ObjectMapper mapper) {
+        if (savingShown || pending == null) {
+            return;
+        }
+        savingShown = true;
+        TurnEvent saving = TurnEvent.of(0, new TurnEvents.Saving(id, pending.status(),
+                "the answer has ended and is being saved"), mapper);
+        for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
+            s.emit(saving);
+        }
+    }
+
+    /** After the final state is committed (or found committed by another replica): publishes {@code last} and closes. */
+    synchronized void publishFinal(List<TurnEvent> last) {
+        for (TurnEvent e : last) {
+            if (e.seq() > events.size()) {
+                add(e);
+            }
+        }
+        writtenSeq = events.size();
         ended = true;
         endedAt = Instant.now();
         for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
             s.complete();
         }
         subscribers.clear();
+        finished.complete(null);
+    }
+
+    synchronized int lastSeq() {
+        return events.size();
     }
 
     /** The events after {@code afterSeq} (0 = all), then the live ones until the turn ends. */

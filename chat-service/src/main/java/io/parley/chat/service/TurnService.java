@@ -1,505 +1,257 @@
 package io.parley.chat.service;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.chat.client.ProxyClient;
-import io.parley.chat.client.ProxyRequest;
-import io.parley.chat.client.ProxyStreamListener;
 import io.parley.chat.config.ChatConfig;
-import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.ChatRepository;
 import io.parley.chat.repository.MessageRow;
-import io.parley.chat.repository.SessionRow;
+import io.parley.chat.repository.TurnRepository;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
-import io.vertx.core.Vertx;
 
 /**
- * Runs turns. A turn belongs to this service, not to the HTTP request that started it: the user message is stored
- * (committed, with its envelope and attachments in one transaction) first, then the assistant message as {@code streaming},
- * then the proxy is called with the user's
- * token; deltas go into the turn's event log and to whoever follows it. The end (complete, error or stop) is
- * persisted before {@code message_end} is sent, so a reload after {@code message_end} sees the final message.
+ * Turns as the API sees them, on any replica (ADR 0006): start and regenerate ({@link TurnStarter}), follow a turn's
+ * events (from this replica's memory when it runs the turn here, else from the shared log, live through
+ * {@link TurnFeed}), stop it wherever it runs, wait for its end, and drain on shutdown.
  */
 @ApplicationScoped
 public class TurnService {
 
+    /** {@code stop_result} of a stop that ended the turn. */
+    public static final String STOPPED = "stopped";
+    /** {@code stop_result} of a stop that found the turn already ended (its status says how). */
+    public static final String ALREADY_ENDED = "already_ended";
+
     private final ChatRepository repository;
+    private final TurnRepository turnRows;
     private final SessionService sessions;
-    private final TurnInputValidator inputs;
-    private final CompletionRequestBuilder requests;
-    private final ProxyClient proxy;
+    private final TurnStarter starter;
+    private final TurnRunner runner;
+    private final TurnLog log;
+    private final TurnFeed feed;
     private final ChatConfig config;
     private final ObjectMapper mapper;
-    private final Vertx vertx;
 
-    private final Map<UUID, Turn> turns = new ConcurrentHashMap<>();
-    private final Map<UUID, CompletableFuture<Void>> finished = new ConcurrentHashMap<>();
-
-    public TurnService(ChatRepository repository, SessionService sessions, TurnInputValidator inputs,
-            CompletionRequestBuilder requests, ProxyClient proxy, ChatConfig config, ObjectMapper mapper, Vertx vertx) {
+    public TurnService(ChatRepository repository, TurnRepository turnRows, SessionService sessions,
+            TurnStarter starter, TurnRunner runner, TurnLog log, TurnFeed feed, ChatConfig config,
+            ObjectMapper mapper) {
         this.repository = repository;
+        this.turnRows = turnRows;
         this.sessions = sessions;
-        this.inputs = inputs;
-        this.requests = requests;
-        this.proxy = proxy;
+        this.starter = starter;
+        this.runner = runner;
+        this.log = log;
+        this.feed = feed;
         this.config = config;
         this.mapper = mapper;
-        this.vertx = vertx;
     }
 
-    /**
-     * Starts a turn (blocking: stores the user and assistant messages) and returns its id. With an idempotency key
-     * already used in this session, returns the id of the turn that key started, and starts nothing.
-     */
+    /** See {@link TurnStarter#start(Caller, UUID, TurnRequest)}. */
     public UUID start(Caller caller, UUID sessionId, TurnRequest request) {
-        return start(caller, sessionId, request, List.of());
+        return starter.start(caller, sessionId, request);
     }
 
-    /**
-     * As {@link #start(Caller, UUID, TurnRequest)}, with attachment payloads already decoded from the raw body
-     * (data URLs {@code data:<type>;base64,#<index>}).
-     */
+    /** See {@link TurnStarter#start(Caller, UUID, TurnRequest, List)}. */
     public UUID start(Caller caller, UUID sessionId, TurnRequest request, List<byte[]> payloads) {
-        SessionRow session = sessions.require(caller, sessionId);
-        if (request == null || request.content() == null || request.content().isBlank()) {
-            throw ApiException.badRequest("content", "content is required");
-        }
-        TurnEnvelope envelope = inputs.envelope(request);
-        String key = request.idempotencyKey();
-        if (key != null && (key.isBlank() || key.length() > 200)) {
-            throw ApiException.badRequest("idempotency_key", "idempotency_key must be 1 to 200 characters");
-        }
-        if (key != null) {
-            Optional<UUID> existing = turnForKey(sessionId, key);
-            if (existing.isPresent()) {
-                Log.infof("turn %s replayed for idempotency key in session %s", existing.get(), sessionId);
-                return existing.get();
-            }
-        }
-        List<AttachmentRow> kept = keptAttachments(caller, sessionId, inputs.attachmentIds(request.attachmentIds()));
-        List<AttachmentRow> attachments = inputs.attachments(request.attachments(), payloads, kept);
-        List<ChatRepository.AttachmentCopy> copies = kept.stream()
-                .map(k -> new ChatRepository.AttachmentCopy(k.id(), UUID.randomUUID())).toList();
-        requireNoRunningTurn(sessionId);
-        List<MessageRow> all = repository.listMessages(sessionId);
-        UUID parent;
-        if (request.parentId() != null) {
-            if (all.stream().noneMatch(m -> m.id().equals(request.parentId()))) {
-                throw ApiException.badRequest("parent_id", "parent_id is not a message of this session");
-            }
-            parent = request.parentId();
-        } else {
-            parent = all.isEmpty() ? null : all.get(all.size() - 1).id();
-        }
+        return starter.start(caller, sessionId, request, payloads);
+    }
 
-        Instant now = Instant.now();
-        MessageRow user = new MessageRow(UUID.randomUUID(), sessionId, MessageRow.USER, request.content(),
-                MessageRow.COMPLETE, null, null, null, parent, key, now, envelope.toJson(mapper));
-        SessionRow updated = new SessionRow(session.id(), session.userId(),
-                session.title() == null ? SessionService.titleFrom(request.content()) : session.title(),
-                session.modelName(), session.engineType(), session.constraints(), session.params(),
-                session.createdAt(), now);
-        try {
-            // the message, its envelope and its files together, or nothing
-            repository.insertUserMessage(user, copies, attachments, updated);
-        } catch (ChatRepository.AttachmentGoneException e) {
-            throw ApiException.badRequest("attachment_ids", "an attachment of attachment_ids was deleted meanwhile");
-        } catch (IllegalStateException e) {
-            if (key != null) {
-                // a concurrent request with the same key won the insert
-                Optional<UUID> existing = turnForKey(sessionId, key);
-                if (existing.isPresent()) {
-                    return existing.get();
-                }
-            }
-            throw e;
-        }
-        if (!attachments.isEmpty() || !kept.isEmpty()) {
-            Log.infof("session %s: user message %s stored with %d attachment(s) (%d kept from earlier messages), "
-                    + "%d bytes", sessionId, user.id(), kept.size() + attachments.size(), kept.size(),
-                    kept.stream().mapToLong(AttachmentRow::sizeBytes).sum()
-                            + attachments.stream().mapToLong(AttachmentRow::sizeBytes).sum());
-        }
-
-        all = new java.util.ArrayList<>(all);
-        all.add(user);
-        // this message's new files are in memory already: not read back from the database (the kept copies are)
-        List<AttachmentRow> files = new java.util.ArrayList<>(
-                repository.listAttachmentsWithDataById(copies.stream().map(ChatRepository.AttachmentCopy::to).toList()));
-        files.addAll(attachments);
-        Map<UUID, List<AttachmentRow>> known = files.isEmpty() ? Map.of() : Map.of(user.id(), files);
-        return launch(caller, updated, CompletionRequestBuilder.branch(all, user.id()), user, known);
+    /** See {@link TurnStarter#regenerate(Caller, UUID, UUID)}. */
+    public UUID regenerate(Caller caller, UUID sessionId, UUID messageId) {
+        return starter.regenerate(caller, sessionId, messageId);
     }
 
     /**
-     * The stored attachments {@code ids} name, to be copied to the new user message (edit-and-resend keeps the files):
-     * each must be an attachment of this session, 400 naming {@code attachment_ids} for one of the caller's other
-     * chats, 404 for an id the caller does not own (another user's reads exactly like one that does not exist). The
-     * answer is the stored rows (metadata only), in the order of {@code ids}.
+     * Stops a turn wherever it runs: here, the upstream call is cancelled and the partial answer stored as
+     * {@code stopped}; on another replica, the stop is recorded and notified to it, and this waits until the turn's
+     * final state is stored. Answers the stored message with {@code stop_result}: {@code stopped} when this stop
+     * ended it, {@code already_ended} when it had ended before (its {@code status} says how). When the end is not
+     * stored within {@code parley.turns.stop-timeout}: 503, retryable (a stop is never a silent no-op).
      */
-    private List<AttachmentRow> keptAttachments(Caller caller, UUID sessionId, List<UUID> ids) {
-        if (ids.isEmpty()) {
-            return List.of();
-        }
-        Map<UUID, UUID> sessionsOf = repository.attachmentSessions(ids, caller.user());
-        Map<UUID, AttachmentRow> here = repository.listAttachmentMeta(sessionId).stream()
-                .collect(Collectors.toMap(AttachmentRow::id, a -> a));
-        List<AttachmentRow> out = new java.util.ArrayList<>();
-        for (int i = 0; i < ids.size(); i++) {
-            UUID id = ids.get(i);
-            UUID owner = sessionsOf.get(id);
-            if (owner == null) {
-                throw new ApiException(404, "invalid_request_error", "attachment_not_found", "attachment_ids",
-                        "attachment_ids[" + i + "]: attachment not found");
+    public ObjectNode stop(Caller caller, UUID sessionId, UUID turnId) {
+        sessions.require(caller, sessionId);
+        MessageRow message = assistant(sessionId, turnId);
+        Duration timeout = config.turns().stopTimeout();
+        Turn local = log.local(turnId);
+        boolean requested;
+        if (local != null) {
+            requested = runner.end(local, MessageRow.STOPPED, null, null);
+            if (!waitFor(local.finished(), timeout)) {
+                throw notConfirmed(turnId, "the answer was stopped and is being saved");
             }
-            AttachmentRow a = here.get(id);
-            if (a == null || !owner.equals(sessionId)) {
-                throw ApiException.badRequest("attachment_ids", "attachment_ids[" + i + "] is an attachment of "
-                        + "another chat: only this chat's attachments can be kept");
+        } else {
+            Optional<TurnRepository.TurnRow> row = turnRows.find(turnId);
+            requested = row.isPresent() && row.get().running() && turnRows.requestStop(turnId);
+            if (requested && !awaitStored(sessionId, turnId, timeout)) {
+                throw notConfirmed(turnId, "the stop was requested but the server running this answer has not "
+                        + "confirmed it yet");
             }
-            out.add(a);
         }
+        message = assistant(sessionId, turnId);
+        if (MessageRow.STREAMING.equals(message.status())) {
+            throw notConfirmed(turnId, "the answer is still being saved");
+        }
+        boolean stoppedByThis = requested && MessageRow.STOPPED.equals(message.status());
+        Log.infof("turn %s: stop %s (%s)", turnId, stoppedByThis ? "took effect" : "found it ended", message.status());
+        ObjectNode out = mapper.valueToTree(MessageView.of(message));
+        out.put("stop_result", stoppedByThis ? STOPPED : ALREADY_ENDED);
         return out;
     }
 
-    /**
-     * Regenerates an answer: a new assistant message for the same user message (the earlier answers stay, as
-     * siblings with the same {@code parent_id}), with the envelope and attachments of that user message.
-     * {@code messageId} is the answer to replace or its user message.
-     */
-    public UUID regenerate(Caller caller, UUID sessionId, UUID messageId) {
-        SessionRow session = sessions.require(caller, sessionId);
-        List<MessageRow> all = repository.listMessages(sessionId);
-        MessageRow m = all.stream().filter(x -> x.id().equals(messageId)).findFirst()
-                .orElseThrow(() -> ApiException.notFound("message"));
-        MessageRow user = MessageRow.USER.equals(m.role()) ? m
-                : all.stream().filter(x -> x.id().equals(m.parentId()) && MessageRow.USER.equals(x.role()))
-                        .findFirst()
-                        .orElseThrow(() -> ApiException.badRequest("message_id", "this message has no user message "
-                                + "to answer again"));
-        requireNoRunningTurn(sessionId);
-        return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user, Map.of());
+    private static ApiException notConfirmed(UUID turnId, String what) {
+        return new ApiException(503, "server_error", "stop_pending", null, what + ": retry the stop");
     }
 
-    private void requireNoRunningTurn(UUID sessionId) {
-        if (turns.values().stream().anyMatch(t -> t.sessionId().equals(sessionId) && !t.ending())) {
-            throw ApiException.conflict("turn_in_progress", null,
-                    "a turn is already running in this session: stop it or wait for it to end");
-        }
-    }
-
-    /**
-     * Creates the assistant message, emits {@code message_start} and calls the proxy with the envelope of the user
-     * message it answers and the attachments of every user message of the branch.
-     */
-    UUID launch(Caller caller, SessionRow session, List<MessageRow> branch, MessageRow userMessage,
-            Map<UUID, List<AttachmentRow>> known) {
-        UUID userMessageId = userMessage.id();
-        TurnEnvelope envelope = TurnEnvelope.fromJson(userMessage.envelope());
-        List<UUID> userIds = branch.stream().filter(m -> MessageRow.USER.equals(m.role()))
-                .map(MessageRow::id).filter(id -> !known.containsKey(id)).toList();
-        Map<UUID, List<AttachmentRow>> files = new java.util.HashMap<>(repository.listAttachmentsWithData(userIds)
-                .stream().collect(Collectors.groupingBy(AttachmentRow::messageId)));
-        files.putAll(known);
-        ProxyRequest request = requests.build(session, branch, caller.user(), envelope, files,
-                CompletionRequestBuilder.AttachmentPayload.STORED);
-        Instant now = Instant.now();
-        UUID assistantId = UUID.randomUUID();
-        repository.insertMessage(new MessageRow(assistantId, session.id(), MessageRow.ASSISTANT, "",
-                MessageRow.STREAMING, null, null, null, userMessageId, null, now, null));
-        Turn turn = new Turn(assistantId, session.id(), caller.user(), userMessageId, now);
-        turns.put(turn.id(), turn);
-        finished.put(turn.id(), new CompletableFuture<>());
-        ObjectNode start = mapper.createObjectNode();
-        start.put("id", turn.id().toString());
-        start.put("role", MessageRow.ASSISTANT);
-        start.put("created_at", now.toString());
-        start.put("turn_id", turn.id().toString());
-        start.put("session_id", session.id().toString());
-        start.put("parent_id", userMessageId.toString());
-        turn.emit(TurnEvent.MESSAGE_START, start);
-
-        Log.infof("turn %s started in session %s by %s (model %s, %s, correlation %s)", turn.id(), session.id(),
-                caller.user(), session.modelName(), envelope.endpointMode().wireName(), request.correlationId());
-        long timer = vertx.setTimer(config.turns().maxDuration().toMillis(),
-                t -> end(turn, MessageRow.ERROR, "turn_timeout", "generation exceeded the maximum turn duration"));
-        turn.upstream(proxy.stream(request, caller.accessToken(), new ProxyStreamListener() {
-            @Override
-            public void onDelta(String content) {
-                if (turn.appendDelta(content)) {
-                    ObjectNode delta = mapper.createObjectNode();
-                    delta.put("id", turn.id().toString());
-                    delta.put("content", content);
-                    turn.emit(TurnEvent.DELTA, delta);
-                }
-            }
-
-            @Override
-            public void onUsage(JsonNode usage) {
-                turn.usage(usage);
-            }
-
-            @Override
-            public void onComplete() {
-                vertx.cancelTimer(timer);
-                end(turn, MessageRow.COMPLETE, null, null);
-            }
-
-            @Override
-            public void onError(String code, String message) {
-                vertx.cancelTimer(timer);
-                end(turn, MessageRow.ERROR, code, message);
-            }
-        }));
-        return turn.id();
-    }
-
-    /** Stops a running turn: cancels the upstream call and stores the partial answer as {@code stopped}. */
-    public MessageView stop(Caller caller, UUID sessionId, UUID turnId) {
-        sessions.require(caller, sessionId);
-        Turn turn = turns.get(turnId);
-        if (turn != null && turn.sessionId().equals(sessionId)) {
-            end(turn, MessageRow.STOPPED, null, null);
-            try {
-                finished.get(turnId).get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                Log.warnf("turn %s: stop did not finish persisting in time: %s", turnId, e.getMessage());
-            }
-        }
-        return repository.findMessage(sessionId, turnId)
-                .filter(m -> MessageRow.ASSISTANT.equals(m.role()))
-                .map(MessageView::of)
+    private MessageRow assistant(UUID sessionId, UUID turnId) {
+        return repository.findMessage(sessionId, turnId).filter(m -> MessageRow.ASSISTANT.equals(m.role()))
                 .orElseThrow(() -> ApiException.notFound("turn"));
     }
 
     /**
-     * The turn's events after {@code lastEventId}: replayed from memory and followed live while the turn runs; for a
-     * turn that is no longer in memory, synthesized from the stored message ({@code message_end} carries the whole
-     * content, so a client that resumes late still ends with the full answer).
+     * The turn's events after {@code lastEventId}: from memory and live when this replica runs it; from the shared log
+     * and live (notifications) when another replica runs it; for a turn whose log is gone (older than the retention),
+     * synthesized from the stored message ({@code message_end} carries the whole content, so a client that resumes
+     * late still ends with the full answer).
      */
     public Multi<TurnEvent> events(Caller caller, UUID sessionId, UUID turnId, long lastEventId) {
         sessions.require(caller, sessionId);
-        Turn turn = turns.get(turnId);
+        Turn turn = log.local(turnId);
         if (turn != null && turn.sessionId().equals(sessionId)) {
             return turn.events(lastEventId);
         }
-        MessageRow m = repository.findMessage(sessionId, turnId)
-                .filter(x -> MessageRow.ASSISTANT.equals(x.role()))
-                .orElseThrow(() -> ApiException.notFound("turn"));
+        MessageRow m = assistant(sessionId, turnId);
+        Optional<TurnRepository.TurnRow> row = turnRows.find(turnId);
+        if (row.isPresent() && row.get().sessionId().equals(sessionId)) {
+            if (row.get().running()) {
+                return feed.follow(turnId, lastEventId);
+            }
+            List<TurnEvent> stored = turnRows.events(turnId, lastEventId).stream().map(log::event).toList();
+            if (lastEventId > 0 && stored.isEmpty() || stored.stream().anyMatch(e -> TurnEvent.MESSAGE_END.equals(e.name()))) {
+                return Multi.createFrom().iterable(stored);
+            }
+            m = assistant(sessionId, turnId);
+        }
         return Multi.createFrom().iterable(storedEvents(m, lastEventId));
     }
 
     /** Waits until the turn has ended and its message is stored (non-streaming fallback). */
     public MessageView await(Caller caller, UUID sessionId, UUID turnId, Duration timeout) {
-        CompletableFuture<Void> done = finished.get(turnId);
-        if (done != null) {
-            try {
-                done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                throw ApiException.upstream(504, "timeout", "the turn did not finish in time");
-            }
+        Turn local = log.local(turnId);
+        boolean done = local != null ? waitFor(local.finished(), timeout) : awaitStored(sessionId, turnId, timeout);
+        if (!done) {
+            throw ApiException.upstream(504, "timeout", "the turn did not finish in time");
         }
         sessions.require(caller, sessionId);
-        return repository.findMessage(sessionId, turnId).map(MessageView::of)
-                .orElseThrow(() -> ApiException.notFound("turn"));
+        return MessageView.of(assistant(sessionId, turnId));
+    }
+
+    private static boolean waitFor(CompletableFuture<Void> future, Duration timeout) {
+        try {
+            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
+    /** Polls the stored message until it is no longer {@code streaming}; false at the timeout. */
+    private boolean awaitStored(UUID sessionId, UUID turnId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Turn local = log.local(turnId);
+            if (local != null) {
+                return waitFor(local.finished(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            try {
+                Optional<MessageRow> m = repository.findMessage(sessionId, turnId);
+                if (m.isEmpty() || !MessageRow.STREAMING.equals(m.get().status())) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // the database is away: keep waiting until the deadline
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     private List<TurnEvent> storedEvents(MessageRow m, long lastEventId) {
-        List<TurnEvent> out = new java.util.ArrayList<>();
+        List<TurnEvent> out = new ArrayList<>();
         long seq = 0;
-        ObjectNode start = mapper.createObjectNode();
-        start.put("id", m.id().toString());
-        start.put("role", m.role());
-        start.put("created_at", m.createdAt().toString());
-        start.put("turn_id", m.id().toString());
-        start.put("session_id", m.sessionId().toString());
-        start.put("parent_id", m.parentId() != null ? m.parentId().toString() : null);
-        out.add(new TurnEvent(++seq, TurnEvent.MESSAGE_START, start));
+        out.add(TurnEvent.of(++seq, new TurnEvents.MessageStart(m.id(), m.role(), m.createdAt().toString(), m.id(),
+                m.sessionId(), m.parentId()), mapper));
         if (MessageRow.STREAMING.equals(m.status())) {
-            // running on another instance, or orphaned: nothing more is known here
+            // orphaned (its turn is not running anywhere): the sweep will mark it
             return out.stream().filter(e -> e.seq() > lastEventId).toList();
         }
         if (!m.content().isEmpty() && lastEventId == 0) {
-            out.add(new TurnEvent(++seq, TurnEvent.DELTA, mapper.createObjectNode().put("id", m.id().toString())
-                    .put("content", m.content())));
+            out.add(TurnEvent.of(++seq, new TurnEvents.Delta(m.id(), m.content()), mapper));
         }
         if (MessageRow.ERROR.equals(m.status())) {
-            out.add(new TurnEvent(++seq, TurnEvent.ERROR, errorData(m.id(), "upstream_error", m.error())));
+            out.add(TurnEvent.of(++seq, new TurnEvents.Error(m.id(), m.error(), "upstream_error"), mapper));
         }
-        out.add(new TurnEvent(++seq, TurnEvent.MESSAGE_END, endData(m.id(), m.content(), m.usage(), m.metrics(),
-                m.status(), m.error())));
+        out.add(TurnEvent.of(++seq, new TurnEvents.MessageEnd(m.id(), m.content(), m.usage(), m.metrics(),
+                m.status(), m.error()), mapper));
         return lastEventId == 0 ? out : out.subList(out.size() - 1, out.size());
     }
 
-    /** Ends a turn once (first caller wins), persists it, then sends {@code error?}, {@code metrics}, {@code message_end}. */
-    void end(Turn turn, String status, String errorCode, String errorMessage) {
-        if (!turn.beginEnd(status)) {
-            return;
-        }
-        if (!MessageRow.COMPLETE.equals(status)) {
-            ProxyClient.Call call = turn.upstream();
-            if (call != null) {
-                call.cancel();
-            }
-        }
-        String content = turn.content();
-        JsonNode usage = turn.usage();
-        ObjectNode metrics = metrics(turn, usage);
-        String error = errorMessage;
-        vertx.executeBlocking(() -> {
-            repository.finishMessage(turn.id(), content, status, error, metrics, usage);
-            repository.touchSession(turn.sessionId(), Instant.now());
-            return null;
-        }, false).onComplete(ar -> {
-            if (ar.failed()) {
-                Log.errorf(ar.cause(), "turn %s: could not store the assistant message", turn.id());
-            }
-            turn.emit(TurnEvent.METRICS, metrics);
-            if (MessageRow.ERROR.equals(status)) {
-                turn.emit(TurnEvent.ERROR, errorData(turn.id(), errorCode, error));
-            }
-            turn.emit(TurnEvent.MESSAGE_END, endData(turn.id(), content, usage, metrics, status, error));
-            turn.close();
-            finished.get(turn.id()).complete(null);
-            Log.infof("turn %s ended: %s, %d chars%s", turn.id(), status, content.length(),
-                    error != null ? " (" + error + ")" : "");
-        });
+    /** SIGTERM, before the shutdown delay: readiness is going down; new turns are refused from now on. */
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
+        starter.drain();
+        Log.infof("shutting down: new turns are refused; %d running turn(s) may finish", log.local().size());
     }
 
     /**
-     * Message metrics. Server truth from the proxy's usage extras when present ({@code time_to_first_token},
-     * {@code total_latency} in seconds, {@code completion_tokens_after_first_per_sec}); otherwise (a stopped or failed
-     * turn has no usage chunk) as measured here.
+     * On shutdown, running turns get up to {@code parley.turns.drain-timeout} to finish; the rest end as interrupted
+     * with their partial text stored (another replica would otherwise do it once their lease runs out).
      */
-    ObjectNode metrics(Turn turn, JsonNode usage) {
-        long now = System.nanoTime();
-        ObjectNode m = mapper.createObjectNode();
-        JsonNode u = usage != null ? usage : mapper.createObjectNode();
-        long first = turn.firstDeltaNanos();
-        if (u.path("time_to_first_token").isNumber()) {
-            m.put("ttft_ms", round(u.get("time_to_first_token").asDouble() * 1000));
-        } else if (first != 0) {
-            m.put("ttft_ms", round((first - turn.startedNanos()) / 1e6));
-        } else {
-            m.putNull("ttft_ms");
-        }
-        if (u.path("total_latency").isNumber()) {
-            m.put("latency_ms", round(u.get("total_latency").asDouble() * 1000));
-        } else {
-            m.put("latency_ms", round((now - turn.startedNanos()) / 1e6));
-        }
-        Integer completion = u.path("completion_tokens").isNumber() ? u.get("completion_tokens").asInt() : null;
-        if (u.path("completion_tokens_after_first_per_sec").isNumber()) {
-            m.put("tokens_per_sec", round(u.get("completion_tokens_after_first_per_sec").asDouble()));
-        } else if (completion != null && completion > 1 && first != 0 && now > first) {
-            m.put("tokens_per_sec", round((completion - 1) / ((now - first) / 1e9)));
-        } else {
-            m.putNull("tokens_per_sec");
-        }
-        if (u.path("prompt_tokens").isNumber()) {
-            m.put("prompt_tokens", u.get("prompt_tokens").asInt());
-        } else {
-            m.putNull("prompt_tokens");
-        }
-        if (completion != null) {
-            m.put("completion_tokens", completion);
-        } else {
-            m.putNull("completion_tokens");
-        }
-        return m;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10.0) / 10.0;
-    }
-
-    private ObjectNode endData(UUID id, String content, JsonNode usage, JsonNode metrics, String status,
-            String error) {
-        ObjectNode end = mapper.createObjectNode();
-        end.put("id", id.toString());
-        end.put("content", content);
-        end.set("usage", usage);
-        end.set("metrics", metrics);
-        end.put("status", status);
-        end.put("error", error);
-        return end;
-    }
-
-    private ObjectNode errorData(UUID id, String type, String message) {
-        ObjectNode e = mapper.createObjectNode();
-        e.put("id", id.toString());
-        e.put("message", message);
-        e.put("type", type != null ? type : "upstream_error");
-        return e;
-    }
-
-    private Optional<UUID> turnForKey(UUID sessionId, String key) {
-        return repository.findByIdempotencyKey(sessionId, key)
-                .flatMap(user -> repository.children(sessionId, user.id()).stream()
-                        .filter(m -> MessageRow.ASSISTANT.equals(m.role())).findFirst())
-                .map(MessageRow::id);
-    }
-
-    /** Writes the partial text of running turns, so a crash of this instance keeps what was generated so far. */
-    @Scheduled(every = "${parley.turns.flush-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void flushPartials() {
-        for (Turn turn : turns.values()) {
-            String content = turn.unflushedContent();
-            if (content != null) {
-                repository.savePartial(turn.id(), content);
-            }
-        }
-    }
-
-    /** On shutdown, running turns end as errors with their partial text stored (a rolling update loses nothing). */
     void onShutdown(@Observes ShutdownEvent event) {
-        List<Turn> running = turns.values().stream().filter(t -> !t.ending()).toList();
-        for (Turn turn : running) {
-            end(turn, MessageRow.ERROR, "interrupted", "generation was interrupted: chat-service shut down");
+        starter.drain();
+        List<Turn> running = List.copyOf(log.local());
+        if (running.isEmpty()) {
+            return;
         }
+        Log.infof("shutting down: waiting up to %s for %d running turn(s)", config.turns().drainTimeout(),
+                running.size());
+        long deadline = System.nanoTime() + config.turns().drainTimeout().toNanos();
         for (Turn turn : running) {
-            try {
-                finished.get(turn.id()).get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                Log.warnf("turn %s: not stored before shutdown: %s", turn.id(), e.getMessage());
-            }
+            waitFor(turn.finished(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
-    }
-
-    /** Forgets finished turns after the retention time (the database answers for them), and fails orphans. */
-    @Scheduled(every = "60s", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void sweep() {
-        Instant cutoff = Instant.now().minus(config.turns().retention());
-        turns.values().removeIf(t -> {
-            boolean old = t.ended() && t.endedAt() != null && t.endedAt().isBefore(cutoff);
-            if (old) {
-                finished.remove(t.id());
+        List<Turn> left = running.stream().filter(t -> !t.finished().isDone()).toList();
+        for (Turn turn : left) {
+            runner.interrupt(turn);
+        }
+        for (Turn turn : left) {
+            if (!waitFor(turn.finished(), Duration.ofSeconds(5))) {
+                Log.warnf("turn %s: not stored before shutdown; another replica finishes it when its lease runs out",
+                        turn.id());
             }
-            return old;
-        });
-        int orphans = repository.failOrphanedStreaming(
-                "generation was interrupted (chat-service restarted)", config.turns().maxDuration().multipliedBy(2));
-        if (orphans > 0) {
-            Log.warnf("marked %d interrupted assistant message(s) as error", orphans);
         }
     }
 }

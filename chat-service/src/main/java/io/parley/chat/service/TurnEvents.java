@@ -1,0 +1,79 @@
+package io.parley.chat.service;
+
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The typed payloads of a turn's events (BRIEF §5), serialized with the application's snake_case mapper into the
+ * {@code data} of SSE events, WebSocket messages and the shared turn log. Field order is the wire order.
+ */
+public final class TurnEvents {
+
+    private TurnEvents() {
+    }
+
+    /** A payload knows its event name. */
+    public sealed interface Payload permits MessageStart, Delta, Metrics, Error, MessageEnd, Saving {
+        String eventName();
+    }
+
+    /** {@code message_start}: the assistant message exists (as {@code streaming}). */
+    public record MessageStart(UUID id, String role, String createdAt, UUID turnId, UUID sessionId, UUID parentId)
+            implements
+                Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.MESSAGE_START;
+        }
+    }
+
+    /** {@code delta}: more text of the answer (several upstream chunks coalesced into one). */
+    public record Delta(UUID id, String content) implements Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.DELTA;
+        }
+    }
+
+    /**
+     * {@code metrics}, also stored as the message's {@code metrics_json}: server truth from the proxy's usage when
+     * present, else measured by the replica that ran the turn; null when unknown.
+     */
+    public record Metrics(Double ttftMs, Double latencyMs, Double tokensPerSec, Integer promptTokens,
+            Integer completionTokens) implements Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.METRICS;
+        }
+    }
+
+    /** {@code error}: why the turn failed (sent before its {@code message_end}). */
+    public record Error(UUID id, String message, String type) implements Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.ERROR;
+        }
+    }
+
+    /** {@code message_end}: the final state, sent only once it is committed. */
+    public record MessageEnd(UUID id, String content, JsonNode usage, JsonNode metrics, String status, String error)
+            implements
+                Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.MESSAGE_END;
+        }
+    }
+
+    /**
+     * {@code saving}: the turn has ended ({@code status}) but the database cannot store it yet; the replica keeps
+     * retrying and sends {@code message_end} once it is stored. Not part of the log (it has no event id).
+     */
+    public record Saving(UUID id, String status, String message) implements Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.SAVING;
+        }
+    }
+}
