@@ -46,15 +46,15 @@ class CsvExportTest {
         assertEquals(4, lines.length, csv);
         assertEquals("request_id,timestamp,received_at,user_id,org_id,api_key_id,model,engine_type,deployment,"
                 + "endpoint_kind,stream,prompt_tokens,completion_tokens,ttft_ms,latency_ms,tokens_per_sec,status,"
-                + "error_type,correlation_id,source,metadata,attachments", lines[0]);
+                + "error_type,correlation_id,source,metadata,attachments,bytes_delivered", lines[0]);
         // received_at is the server's clock: check it is a timestamp, then compare the rest exactly
         assertEquals(tricky.get("request_id") + ",2026-11-21T08:00:01Z,<received>,\"'=HYPERLINK(\"\"x\"\")\",,," + model
                 + ",vllm,local-simulator,chat_completions,true,12,40,81.5,930.2,47.1,ok,"
-                + "\"upstream said \"\"no\"\", then\nleft\",c-1,playground,\"{\"\"note\"\":\"\"a,b\"\"}\",[]",
+                + "\"upstream said \"\"no\"\", then\nleft\",c-1,playground,\"{\"\"note\"\":\"\"a,b\"\"}\",[],",
                 withoutReceivedAt(lines[1]));
         assertEquals(plain.get("request_id") + ",2026-11-21T08:00:00Z,<received>,csv-user,,," + model
                 + ",vllm,local-simulator,chat_completions,true,12,40,81.5,930.2,47.1,ok,,c-2,playground,"
-                + "\"{\"\"source\"\":\"\"playground\"\"}\",[]", withoutReceivedAt(lines[2]));
+                + "\"{\"\"source\"\":\"\"playground\"\"}\",[],", withoutReceivedAt(lines[2]));
         assertEquals("", lines[3]);
     }
 

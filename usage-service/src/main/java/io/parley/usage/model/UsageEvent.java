@@ -30,5 +30,6 @@ public record UsageEvent(
         String correlationId,
         ObjectNode metadata,
         String source,
-        List<Attachment> attachments) {
+        List<Attachment> attachments,
+        Long bytesDelivered) {
 }

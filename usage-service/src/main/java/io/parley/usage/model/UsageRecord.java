@@ -27,5 +27,6 @@ public record UsageRecord(
         String correlationId,
         Map<String, Object> metadata,
         String source,
-        List<Attachment> attachments) {
+        List<Attachment> attachments,
+        Long bytesDelivered) {
 }

@@ -38,7 +38,7 @@ public class UsageRepository {
 
     static final String COLUMNS = "request_id, occurred_at, received_at, user_id, org_id, api_key_id, model, engine_type,"
             + " deployment, endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms, latency_ms, tokens_per_sec,"
-            + " status, error_type, correlation_id, metadata, source, attachments";
+            + " status, error_type, correlation_id, metadata, source, attachments, bytes_delivered";
 
     /**
      * One statement per batch: the events travel as one array per column and are unnested server-side, so PostgreSQL
@@ -47,10 +47,11 @@ public class UsageRepository {
      */
     private static final String INSERT = "INSERT INTO usage_records (request_id, occurred_at, user_id, org_id, api_key_id,"
             + " model, engine_type, deployment, endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms,"
-            + " latency_ms, tokens_per_sec, status, error_type, correlation_id, metadata, source, attachments)"
+            + " latency_ms, tokens_per_sec, status, error_type, correlation_id, metadata, source, attachments,"
+            + " bytes_delivered)"
             + " SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::float8[], ?::float8[], ?::float8[],"
-            + " ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::jsonb[])"
+            + " ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::jsonb[], ?::int8[])"
             + " ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
@@ -82,7 +83,7 @@ public class UsageRepository {
         if (n == 0) {
             return inserted;
         }
-        Object[][] columns = new Object[21][n];
+        Object[][] columns = new Object[22][n];
         for (int i = 0; i < n; i++) {
             UsageEvent e = events.get(i);
             columns[0][i] = e.requestId();
@@ -106,9 +107,10 @@ public class UsageRepository {
             columns[18][i] = e.metadata().toString();
             columns[19][i] = e.source();
             columns[20][i] = e.attachments().isEmpty() ? "[]" : json(e.attachments());
+            columns[21][i] = e.bytesDelivered();
         }
         String[] types = { "text", "text", "text", "text", "text", "text", "text", "text", "text", "bool", "int4", "int4",
-                "float8", "float8", "float8", "text", "text", "text", "text", "text", "text" };
+                "float8", "float8", "float8", "text", "text", "text", "text", "text", "text", "int8" };
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
             for (int col = 0; col < columns.length; col++) {
                 ps.setArray(col + 1, c.createArrayOf(types[col], typed(types[col], columns[col])));
@@ -135,6 +137,7 @@ public class UsageRepository {
             case "bool" -> new Boolean[values.length];
             case "int4" -> new Integer[values.length];
             case "float8" -> new Double[values.length];
+            case "int8" -> new Long[values.length];
             default -> new String[values.length];
         };
         System.arraycopy(values, 0, array, 0, values.length);
@@ -216,7 +219,8 @@ public class UsageRepository {
                     rs.getString("correlation_id"),
                     mapper.readValue(rs.getString("metadata"), MAP),
                     rs.getString("source"),
-                    mapper.readValue(rs.getString("attachments"), ATTACHMENTS));
+                    mapper.readValue(rs.getString("attachments"), ATTACHMENTS),
+                    rs.getObject("bytes_delivered") == null ? null : rs.getLong("bytes_delivered"));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored JSON of " + rs.getString("request_id") + " is unreadable", e);
         }

@@ -8,6 +8,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import io.parley.usage.health.OidcReadiness;
 import io.parley.usage.service.ApiException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
@@ -16,6 +17,9 @@ import io.quarkus.security.UnauthorizedException;
 
 /** The service's one exception mapper: every failure leaves as OpenAI-shaped error JSON with the right status. */
 public class ErrorMapper {
+
+    @jakarta.inject.Inject
+    OidcReadiness oidc;
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
@@ -30,6 +34,9 @@ public class ErrorMapper {
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
     public Response unauthorized(RuntimeException e) {
+        if (!oidc.ready()) {
+            return oidcUnavailable();
+        }
         return Response.fromResponse(error(401, "a valid bearer token is required", "authentication_error", null,
                 "invalid_authentication")).header("WWW-Authenticate", "Bearer").build();
     }
@@ -50,8 +57,32 @@ public class ErrorMapper {
         return error(status, message, type, null, null);
     }
 
+    /** The OIDC provider's keys are not loaded (it was down at start): no token can be verified yet. */
+    @ServerExceptionMapper
+    public Response oidcFailure(io.quarkus.oidc.OIDCException e) {
+        return oidcUnavailable();
+    }
+
+    private static Response oidcUnavailable() {
+        return Response.fromResponse(error(503, "the identity provider is unreachable, so tokens cannot be verified;"
+                + " retry later", "service_unavailable_error", null, "auth_unavailable")).header("Retry-After", "5")
+                .build();
+    }
+
+    /** The database is down or a connection broke: 503, retryable (an ingest batch can be sent again as it is). */
+    static Response databaseUnavailable(java.sql.SQLException e) {
+        Log.warnf("database unavailable: %s", e.toString());
+        return Response.fromResponse(error(503, "the usage database is unavailable; retry later",
+                "service_unavailable_error", null, "database_unavailable")).header("Retry-After", "5").build();
+    }
+
     @ServerExceptionMapper
     public Response unexpected(IllegalStateException e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                return databaseUnavailable(sql);
+            }
+        }
         Log.errorf(e, "request failed: %s", e.getMessage());
         return error(500, "internal error; see the usage-service log", "server_error", null, "internal_error");
     }

@@ -14,7 +14,7 @@ import io.parley.usage.service.ApiException;
 /** Query parameters shared by the usage queries: filters, paging and the output format. */
 public class UsageQuery {
 
-    private static final Set<String> STATUSES = Set.of("ok", "error", "cancelled");
+    private static final Set<String> STATUSES = Set.of("ok", "error", "cancelled", "client_disconnected", "interrupted");
 
     @QueryParam("user")
     public String user;
@@ -46,7 +46,8 @@ public class UsageQuery {
     public UsageFilter filter() {
         Optional<String> st = present(status);
         if (st.isPresent() && !STATUSES.contains(st.get())) {
-            throw ApiException.badRequest("status", "status must be one of ok, error, cancelled");
+            throw ApiException.badRequest("status",
+                    "status must be one of ok, error, cancelled, client_disconnected, interrupted");
         }
         Optional<Instant> f = instant("from", from);
         Optional<Instant> t = instant("to", to);

@@ -22,7 +22,7 @@ public class CsvFormat {
     static final List<String> HEADER = List.of("request_id", "timestamp", "received_at", "user_id", "org_id", "api_key_id",
             "model", "engine_type", "deployment", "endpoint_kind", "stream", "prompt_tokens", "completion_tokens",
             "ttft_ms", "latency_ms", "tokens_per_sec", "status", "error_type", "correlation_id", "source", "metadata",
-            "attachments");
+            "attachments", "bytes_delivered");
 
     private final ObjectMapper mapper;
 
@@ -40,7 +40,7 @@ public class CsvFormat {
                 text(r.endpointKind()), String.valueOf(r.stream()), String.valueOf(r.promptTokens()),
                 String.valueOf(r.completionTokens()), number(r.ttftMs()), number(r.latencyMs()), number(r.tokensPerSec()),
                 text(r.status()), text(r.errorType()), text(r.correlationId()), text(r.source()), json(r.metadata()),
-                json(r.attachments())));
+                json(r.attachments()), r.bytesDelivered() == null ? "" : String.valueOf(r.bytesDelivered())));
     }
 
     /** Writes one line of already rendered fields, quoting where RFC 4180 requires it. */

@@ -24,7 +24,7 @@ import io.parley.usage.model.UsageEvent;
 @ApplicationScoped
 public class EventValidator {
 
-    static final Set<String> STATUSES = Set.of("ok", "error", "cancelled");
+    static final Set<String> STATUSES = Set.of("ok", "error", "cancelled", "client_disconnected", "interrupted");
     private static final int MAX_TEXT = 1024;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
@@ -51,7 +51,9 @@ public class EventValidator {
         String model = requiredText(node, "model");
         String status = requiredText(node, "status");
         if (!STATUSES.contains(status)) {
-            throw new InvalidEvent("status must be one of ok, error, cancelled (was '" + status + "')");
+            throw new InvalidEvent(
+                    "status must be one of ok, error, cancelled, client_disconnected, interrupted (was '" + status
+                            + "')");
         }
         ObjectNode metadata = metadata(node);
         String source = optionalText(node, "source");
@@ -80,7 +82,19 @@ public class EventValidator {
                 optionalText(node, "correlation_id"),
                 metadata,
                 source,
-                attachments(node));
+                attachments(node),
+                bytes(node, "bytes_delivered"));
+    }
+
+    private static Long bytes(JsonNode node, String field) throws InvalidEvent {
+        JsonNode value = node.get(field);
+        if (absent(value)) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
+            throw new InvalidEvent(field + " must be a non-negative integer");
+        }
+        return value.longValue();
     }
 
     private static boolean absent(JsonNode value) {

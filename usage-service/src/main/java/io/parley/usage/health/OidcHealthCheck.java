@@ -1,0 +1,27 @@
+package io.parley.usage.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready only when bearer tokens can be verified (the OIDC provider's keys are loaded); with Agroal's database check, the
+ * readiness is what usage-service needs to serve.
+ */
+@Readiness
+@ApplicationScoped
+public class OidcHealthCheck implements HealthCheck {
+
+    private final OidcReadiness oidc;
+
+    OidcHealthCheck(OidcReadiness oidc) {
+        this.oidc = oidc;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("oidc").status(oidc.ready()).withData("keys_loaded", oidc.ready()).build();
+    }
+}
