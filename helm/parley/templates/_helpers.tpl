@@ -175,10 +175,28 @@ changes them in one place; secrets come from the named Secrets; the rest is fixe
 {{- $values := get $root.Values .component }}
 - name: QUARKUS_HTTP_PORT
   value: "8080"
+{{- if eq .component "proxy" }}
+{{- /* the proxy drains itself (ShutdownDrain): not ready at once, new calls served for the delay, then drainSeconds
+for open streams; Quarkus's own delay would only add to it, and its shutdown then has only the final flush left */}}
+{{- include "parley.proxyShutdownFits" $root }}
+- name: QUARKUS_SHUTDOWN_TIMEOUT
+  value: "5s"
+- name: QUARKUS_SHUTDOWN_DELAY
+  value: "0s"
+- name: PARLEY_PROXY_SHUTDOWN_PRE_STOP_DELAY
+  value: {{ printf "%ds" (int $root.Values.shutdown.delaySeconds) | quote }}
+- name: PARLEY_PROXY_SHUTDOWN_DRAIN_TIME
+  value: {{ printf "%ds" (int $values.drainSeconds) | quote }}
+- name: PARLEY_PROXY_SPOOL_DIR
+  value: /var/spool/parley
+- name: PARLEY_PROXY_SPOOL_MAX_BYTES
+  value: {{ $values.spool.maxBytes | int64 | quote }}
+{{- else }}
 - name: QUARKUS_SHUTDOWN_TIMEOUT
   value: {{ printf "%ds" (int (sub (int $values.terminationGracePeriodSeconds) (add (int $root.Values.shutdown.delaySeconds) 5))) | quote }}
 - name: QUARKUS_SHUTDOWN_DELAY
   value: {{ printf "%ds" (int $root.Values.shutdown.delaySeconds) | quote }}
+{{- end }}
 {{- with $root.Values.jvmOptions }}
 - name: JAVA_TOOL_OPTIONS
   value: {{ . | quote }}
@@ -257,4 +275,16 @@ PARLEY_DB_OPTIONS: {{ ternary (printf "?%s" .Values.database.parameters) "" (ne 
 PARLEY_REGISTRY_SOURCE: {{ include "parley.registrySources" . | quote }}
 PARLEY_REGISTRY_NAMESPACES: {{ include "parley.watchNamespaces" . | quote }}
 PARLEY_SIMULATOR_URL: {{ include "parley.url" (dict "root" . "component" "simulator") | quote }}
+{{- end }}
+
+{{/*
+The proxy's stop must fit its grace period: preStop sleep + not-ready delay + drain time + 15 s (cutting the last
+streams, writing the queued usage, exiting) <= terminationGracePeriodSeconds.
+*/}}
+{{- define "parley.proxyShutdownFits" -}}
+{{- $p := .Values.proxy }}
+{{- $need := add (int $p.preStopSeconds) (int .Values.shutdown.delaySeconds) (int $p.drainSeconds) 15 }}
+{{- if gt (int $need) (int $p.terminationGracePeriodSeconds) }}
+{{- fail (printf "proxy.terminationGracePeriodSeconds (%d) must be at least proxy.preStopSeconds + shutdown.delaySeconds + proxy.drainSeconds + 15 (%d)" (int $p.terminationGracePeriodSeconds) (int $need)) }}
+{{- end }}
 {{- end }}

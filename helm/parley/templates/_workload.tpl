@@ -112,6 +112,12 @@ spec:
             timeoutSeconds: 3
             failureThreshold: 2
           {{- end }}
+          {{- if and (eq .component "proxy") (gt (int $values.preStopSeconds) 0) }}
+          lifecycle:
+            preStop:
+              exec:
+                command: ["sleep", {{ $values.preStopSeconds | quote }}]
+          {{- end }}
           resources:
             {{- toYaml $values.resources | nindent 12 }}
           securityContext:
@@ -119,6 +125,10 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if eq .component "proxy" }}
+            - name: usage-spool
+              mountPath: /var/spool/parley
+            {{- end }}
             {{- if $values.extraProperties }}
             - name: properties
               mountPath: /etc/parley
@@ -128,6 +138,16 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $values.tmpSizeLimit }}
+        {{- if eq .component "proxy" }}
+        - name: usage-spool
+          {{- if $values.spool.existingClaim }}
+          persistentVolumeClaim:
+            claimName: {{ $values.spool.existingClaim }}
+          {{- else }}
+          emptyDir:
+            sizeLimit: {{ $values.spool.sizeLimit }}
+          {{- end }}
+        {{- end }}
         {{- if $values.extraProperties }}
         - name: properties
           configMap:

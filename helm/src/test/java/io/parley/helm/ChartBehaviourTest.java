@@ -191,8 +191,8 @@ class ChartBehaviourTest {
     @Test
     void shutdownLetsReadinessDropAndStreamsFinishWithinTheGracePeriod() {
         for (Checks.PodOf pod : Checks.pods(docs("production"))) {
-            if (!Checks.SERVICES.containsKey(pod.component())) {
-                continue;
+            if (!Checks.SERVICES.containsKey(pod.component()) || pod.component().equals("proxy")) {
+                continue; // the proxy drains itself: proxyStopsWithinItsGracePeriod
             }
             long grace = pod.spec().getTerminationGracePeriodSeconds();
             long delay = seconds(Checks.literalEnv(pod, "QUARKUS_SHUTDOWN_DELAY"));
@@ -202,6 +202,48 @@ class ChartBehaviourTest {
         }
         assertThat(pod(docs("production"), "proxy").spec().getTerminationGracePeriodSeconds())
                 .as("a 10-minute stream finishes during a rollout").isGreaterThanOrEqualTo(600);
+    }
+
+    @Test
+    void proxyPreStopNotReadyDelayAndDrainTimeFitItsGracePeriodAndTheSpoolIsMounted() {
+        for (String valueSet : List.of("default", "production", "demo")) {
+            Checks.PodOf proxy = pod(docs(valueSet), "proxy");
+            long grace = proxy.spec().getTerminationGracePeriodSeconds();
+            var container = proxy.spec().getContainers().get(0);
+            List<String> preStop = container.getLifecycle().getPreStop().getExec().getCommand();
+            assertThat(preStop.get(0)).isEqualTo("sleep");
+            long sleep = Long.parseLong(preStop.get(1));
+            long delay = seconds(Checks.literalEnv(proxy, "PARLEY_PROXY_SHUTDOWN_PRE_STOP_DELAY"));
+            long drain = seconds(Checks.literalEnv(proxy, "PARLEY_PROXY_SHUTDOWN_DRAIN_TIME"));
+            long quarkusDelay = seconds(Checks.literalEnv(proxy, "QUARKUS_SHUTDOWN_DELAY"));
+            long quarkusTimeout = seconds(Checks.literalEnv(proxy, "QUARKUS_SHUTDOWN_TIMEOUT"));
+            assertThat(sleep).as("%s: the pod leaves the endpoints before SIGTERM", valueSet).isPositive();
+            assertThat(delay).as("%s: readiness is down before new calls are refused", valueSet).isPositive();
+            assertThat(drain).as("%s: a 10-minute stream finishes during a rollout", valueSet)
+                    .isGreaterThanOrEqualTo(600);
+            assertThat(sleep + delay + drain + quarkusDelay + quarkusTimeout + 5)
+                    .as("%s: the whole stop ends before SIGKILL", valueSet).isLessThanOrEqualTo(grace);
+            assertThat(container.getVolumeMounts()).anySatisfy(m -> {
+                assertThat(m.getName()).isEqualTo("usage-spool");
+                assertThat(m.getMountPath()).isEqualTo(Checks.literalEnv(proxy, "PARLEY_PROXY_SPOOL_DIR"));
+            });
+            assertThat(proxy.spec().getVolumes()).anySatisfy(v -> {
+                assertThat(v.getName()).isEqualTo("usage-spool");
+                assertThat(v.getEmptyDir()).isNotNull();
+            });
+        }
+    }
+
+    @Test
+    void proxySpoolOnAClaimAndAGracePeriodTooShortForTheDrainIsRefused() {
+        Checks.PodOf proxy = pod(Manifests.parse(Chart.render("default", "proxy:\n  spool:\n    existingClaim: spool-a\n")),
+                "proxy");
+        assertThat(proxy.spec().getVolumes()).anySatisfy(v -> {
+            assertThat(v.getName()).isEqualTo("usage-spool");
+            assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("spool-a");
+        });
+        assertThatThrownBy(() -> Chart.render("default", "proxy:\n  terminationGracePeriodSeconds: 60\n"))
+                .hasMessageContaining("proxy.terminationGracePeriodSeconds");
     }
 
     static long seconds(String duration) {

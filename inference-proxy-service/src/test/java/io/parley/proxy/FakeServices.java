@@ -60,6 +60,8 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     /** Paths the upstream was called on. */
     public static final List<String> upstreamPaths = new CopyOnWriteArrayList<>();
 
+    public static final int HUGE_ANSWER_CHARS = 16 * 1024 * 1024;
+
     public static final List<String> TOKENS = List.of("Hello", " there", ",", " friend", "!");
 
     private static Vertx vertx;
@@ -137,6 +139,7 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     static JsonArray runningModels() {
         JsonArray models = new JsonArray();
         for (String name : List.of("sim-chat", "sim-lockstep", "sim-slow", "sim-hang", "sim-broken", "sim-stall", "sim-500",
+                "sim-huge",
                 "sim-400")) {
             models.add(model(name, "Ready", null, upstreamUrl));
         }
@@ -260,6 +263,13 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
                                 + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}");
                 case "sim-hang" -> {
                     // never answers: cancellation before the first token
+                }
+                case "sim-huge" -> {
+                    // a 16 MiB non-streamed answer: more than the client's socket buffers take if it stops reading
+                    JsonObject answer = completion(model);
+                    answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message").put("content",
+                            "x".repeat(HUGE_ANSWER_CHARS));
+                    res.putHeader("Content-Type", "application/json").end(answer.encode());
                 }
                 default -> {
                     if (!stream) {

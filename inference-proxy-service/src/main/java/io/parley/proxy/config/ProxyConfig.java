@@ -22,6 +22,10 @@ public interface ProxyConfig {
 
     Auth auth();
 
+    Spool spool();
+
+    Shutdown shutdown();
+
     interface ServiceAuth {
         /** Ask the OIDC client for a token; off only in tests, where the fakes do not check tokens. */
         @WithDefault("true")
@@ -138,5 +142,39 @@ public interface ProxyConfig {
         /** Longest time a verified token is remembered (never beyond its {@code exp}). */
         @WithDefault("60s")
         Duration tokenCacheTtl();
+    }
+
+    interface Spool {
+        /**
+         * Keep usage in a local spool when the outbox cannot take it, and journal every call's start so a call in flight
+         * at a crash is recorded as {@code interrupted} on the next start.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The spool directory (the chart mounts an emptyDir or a PVC here); relative to the working directory. */
+        @WithDefault("usage-spool")
+        String dir();
+
+        /** Most bytes the spool may hold; beyond it records are not kept (counted, logged once). */
+        @WithDefault("268435456")
+        long maxBytes();
+    }
+
+    interface Shutdown {
+        /**
+         * After SIGTERM: readiness is DOWN at once, new calls are still served for this long (load balancers are
+         * still sending them), then refused with 503 {@code server_shutting_down}.
+         */
+        @WithDefault("2s")
+        Duration preStopDelay();
+
+        /**
+         * After the pre-stop delay, how long open calls may run to their end; a stream still open then gets an error
+         * event {@code server_shutting_down} and is recorded {@code interrupted}. Keep pre-stop delay + drain time within
+         * the pod's termination grace period (the chart checks it).
+         */
+        @WithDefault("10s")
+        Duration drainTime();
     }
 }

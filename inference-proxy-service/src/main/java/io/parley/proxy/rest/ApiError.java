@@ -63,6 +63,17 @@ public class ApiError extends RuntimeException {
         return new ApiError(504, message, "upstream_error", null, "upstream_timeout");
     }
 
+    /** The proxy is stopping: retry the call (another replica takes it). */
+    public static ApiError shuttingDown() {
+        return new ApiError(503, "the server is shutting down; retry the request", "service_unavailable_error", null,
+                "server_shutting_down");
+    }
+
+    /** A dependency the call needs (the database, the OIDC provider, the registry) is unreachable: retry later. */
+    public static ApiError unavailable(String message, String code) {
+        return new ApiError(503, message, "service_unavailable_error", null, code);
+    }
+
     public int status() {
         return status;
     }

@@ -36,8 +36,21 @@ public class ErrorMapper {
                 null));
     }
 
+    /** The database is down (or a connection broke): 503, retryable, OpenAI-shaped. */
+    @ServerExceptionMapper
+    public Response database(java.sql.SQLException e) {
+        Log.warnf("database unavailable: %s", e.toString());
+        return Response.fromResponse(json(ApiError.unavailable("the proxy's database is unavailable; retry later",
+                "database_unavailable"))).header("Retry-After", "5").build();
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql) {
+                return database(sql);
+            }
+        }
         Log.errorf(e, "unexpected error");
         return json(new ApiError(500, "internal error", "server_error", null, null));
     }

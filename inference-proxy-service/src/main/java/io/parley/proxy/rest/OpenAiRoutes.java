@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
+import io.parley.proxy.security.OidcReadiness;
 import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.service.PromptTokenEstimate;
@@ -26,6 +27,7 @@ import io.parley.proxy.service.RequestOverrides;
 import io.parley.proxy.stream.CallContext;
 import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
+import io.parley.proxy.stream.ShutdownDrain;
 import io.parley.proxy.translate.AnthropicToOpenAiTranslator;
 import io.parley.proxy.translate.OpenAiToAnthropicTranslator;
 import io.parley.proxy.translate.OpenAiToResponsesTranslator;
@@ -62,8 +64,13 @@ public class OpenAiRoutes {
     private final Vertx vertx;
     private final long maxRequestBytes;
     private final long maxAttachmentBytes;
+    private final ShutdownDrain drain;
+    private final OidcReadiness oidc;
 
-    OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config) {
+    OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config,
+            ShutdownDrain drain, OidcReadiness oidc) {
+        this.drain = drain;
+        this.oidc = oidc;
         this.catalog = catalog;
         this.relay = relay;
         this.mapper = mapper;
@@ -76,13 +83,19 @@ public class OpenAiRoutes {
         router.route().failureHandler(this::onFailure);
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxRequestBytes).setHandleFileUploads(false);
         for (EndpointKind kind : EndpointKind.values()) {
-            router.post(kind.path()).handler(OpenAiRoutes::startClock);
+            router.post(kind.path()).handler(this::startClock);
             router.post(kind.path()).handler(body).handler(rc -> handle(rc, kind));
         }
         router.get("/v1/models").handler(this::models);
     }
 
-    private static void startClock(RoutingContext rc) {
+    private void startClock(RoutingContext rc) {
+        if (drain.refusing()) {
+            // stopping: this replica takes no new call (its readiness is DOWN already); the client retries elsewhere
+            rc.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader(HttpHeaders.RETRY_AFTER, "1");
+            send(rc, ApiError.shuttingDown());
+            return;
+        }
         rc.put(START_NANOS, System.nanoTime());
         rc.put(START_INSTANT, Instant.now());
         rc.next();
@@ -95,7 +108,11 @@ public class OpenAiRoutes {
             rc.next();
             return;
         }
-        if (failure instanceof AuthenticationFailedException) {
+        ApiError unavailable = unavailable(failure, oidc.ready());
+        if (unavailable != null) {
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+            send(rc, unavailable);
+        } else if (failure instanceof AuthenticationFailedException) {
             send(rc, ApiError.unauthorized("invalid or expired credentials"));
         } else if (rc.statusCode() == 413) {
             send(rc, ApiError.tooLarge(maxRequestBytes));
@@ -104,6 +121,23 @@ public class OpenAiRoutes {
         } else {
             rc.next();
         }
+    }
+
+    /**
+     * A failure caused by a dependency being down rather than by the caller: the database (API keys) or the OIDC
+     * provider (its keys not loaded, so no token can be verified). 503, retryable; null for anything else.
+     */
+    static ApiError unavailable(Throwable failure, boolean oidcReady) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException) {
+                return ApiError.unavailable("the proxy's database is unavailable; retry later", "database_unavailable");
+            }
+        }
+        if (failure != null && !oidcReady) {
+            return ApiError.unavailable("the identity provider is unreachable, so tokens cannot be verified; retry later",
+                    "auth_unavailable");
+        }
+        return null;
     }
 
     private void handle(RoutingContext rc, EndpointKind kind) {
@@ -235,7 +269,8 @@ public class OpenAiRoutes {
         }
         catalog.resolve(modelName).subscribe().with(resolution -> context.runOnContext(
                 v -> resolved(rc, kind, p, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, resolution)),
-                failure -> context.runOnContext(v -> send(rc, ApiError.badGateway("model lookup failed", "registry_error"))));
+                failure -> context.runOnContext(v -> send(rc, ApiError.unavailable(
+                        "model lookup failed: the model registry is unreachable; retry later", "registry_unavailable"))));
     }
 
     private void resolved(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
@@ -253,6 +288,13 @@ public class OpenAiRoutes {
             relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
                     p.stream(), modelName, startedAt, startNanos, "model_not_ready");
             send(rc, ApiError.modelNotReady(notReady.reason()));
+        } else if (!catalog.registryReachable()) {
+            // not in the cached view and the registry cannot be asked: the model may well exist
+            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
+                    p.stream(), modelName, startedAt, startNanos, "registry_unavailable");
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+            send(rc, ApiError.unavailable("model '" + modelName + "' is not in the proxy's cached view and the model"
+                    + " registry is unreachable; retry later", "registry_unavailable"));
         } else {
             relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
                     p.stream(), modelName, startedAt, startNanos, "model_not_found");

@@ -13,7 +13,10 @@ import io.parley.proxy.client.RegistryModel.Endpoint;
 import io.parley.proxy.rest.ApiError;
 import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
+import io.parley.proxy.usage.UsageSpool;
 import io.quarkus.logging.Log;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -34,6 +37,8 @@ import io.vertx.ext.web.RoutingContext;
 final class RelayCall {
 
     private static final String ERROR_EVENT_PREFIX = "data: ";
+    /** Non-streamed answers larger than this are written in slices of this size. */
+    private static final int NON_STREAM_SLICE = 64 * 1024;
 
     private final RelayService svc;
     private final RoutingContext rc;
@@ -68,6 +73,14 @@ final class RelayCall {
 
     private long firstTokenNanos = -1;
     private long endNanos = -1;
+    /** The upstream's answer is complete; what remains is writing its last bytes to the client. */
+    private boolean upstreamDone;
+    /** Response body bytes the client's connection accepted (write futures that succeeded). */
+    private long bytesDelivered;
+    private boolean bodyStarted;
+    private UsageSpool.Ticket ticket;
+    /** The event loop context of this call: the drain at shutdown ends the call there. */
+    private Context context;
     private int contentEvents;
     private Integer promptTokens;
     private Integer completionTokens;
@@ -83,10 +96,46 @@ final class RelayCall {
     }
 
     void start() {
+        context = Vertx.currentContext();
         out.closeHandler(v -> onClientClosed());
         svc.metrics.streamOpened();
         streamOpen = true;
+        ticket = svc.recorder.started(usageEvent(UsageEvent.INTERRUPTED, "proxy_stopped", null, null, null,
+                call.promptTokensEstimate(), 0, null));
+        svc.opened(this);
         attempt();
+    }
+
+    /** Runs {@code action} on this call's event loop. */
+    void onContext(Runnable action) {
+        if (context == null) {
+            action.run();
+        } else {
+            context.runOnContext(v -> action.run());
+        }
+    }
+
+    /**
+     * The drain time at shutdown is over and this call is still open: a stream gets an error event
+     * {@code server_shutting_down} after what it already received, a call that sent nothing yet gets 503; the upstream
+     * is closed and the usage says {@code interrupted}.
+     */
+    void shutDown() {
+        if (finished) {
+            return;
+        }
+        Log.infof("[%s] interrupted by the shutdown after %d content event(s)", call.correlationId(), contentEvents);
+        resetUpstream();
+        ApiError error = ApiError.shuttingDown();
+        if (!clientBytesSent) {
+            sendError(error);
+        } else {
+            flushBatch();
+            if (!out.ended() && !out.closed()) {
+                out.end(errorEvent(error));
+            }
+        }
+        finish(UsageEvent.INTERRUPTED, "server_shutting_down");
     }
 
     // ---- connecting -------------------------------------------------------------------------------------------
@@ -349,8 +398,18 @@ final class RelayCall {
         if (endNanos < 0) {
             endNanos = System.nanoTime();
         }
-        out.end();
-        finish(upstreamErrorEvent ? UsageEvent.ERROR : UsageEvent.OK, upstreamErrorEvent ? "upstream_error_event" : null);
+        upstreamDone = true;
+        cancelTimer(); // no idle or first-token timeout once the upstream is done
+        String status = upstreamErrorEvent ? UsageEvent.ERROR : UsageEvent.OK;
+        String errorType = upstreamErrorEvent ? "upstream_error_event" : null;
+        // the call ends when its last byte is written to the client (usage as the client saw it)
+        out.end().onComplete(ar -> {
+            if (ar.succeeded()) {
+                finish(status, errorType);
+            } else {
+                finish(UsageEvent.CLIENT_DISCONNECTED, "client_disconnected");
+            }
+        });
     }
 
     private void onStreamFailure(Throwable cause) {
@@ -418,9 +477,16 @@ final class RelayCall {
         if (finished) {
             return;
         }
+        if (upstreamDone) {
+            // the answer was complete, but the client left before all of it was written to it
+            Log.infof("[%s] client went away after %d of the answer's bytes", call.correlationId(), bytesDelivered);
+            finish(UsageEvent.CLIENT_DISCONNECTED, "client_disconnected");
+            return;
+        }
         Log.infof("[%s] client went away after %d content event(s); closing upstream", call.correlationId(),
                 contentEvents);
-        finish(UsageEvent.CANCELLED, null);
+        finish(svc.shuttingDown() ? UsageEvent.INTERRUPTED : UsageEvent.CANCELLED,
+                svc.shuttingDown() ? "server_shutting_down" : null);
         resetUpstream();
     }
 
@@ -438,16 +504,35 @@ final class RelayCall {
         }
         out.setStatusCode(response.statusCode());
         out.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        Buffer answer;
         if (root instanceof ObjectNode object && object.get("usage") instanceof ObjectNode usage) {
             readTokens(usage);
             addServerMetrics(usage, now);
-            clientBytesSent = true;
-            out.end(translator != null ? translator.response(object).toString() : object.toString());
+            answer = Buffer.buffer(translator != null ? translator.response(object).toString() : object.toString());
         } else {
-            clientBytesSent = true;
-            out.end(body);
+            answer = body;
         }
-        finish(UsageEvent.OK, null);
+        clientBytesSent = true;
+        bodyStarted = true;
+        upstreamDone = true;
+        // a large answer goes out in slices, so what the client's connection accepted before it left is known
+        int length = answer.length();
+        int sent = 0;
+        if (length > NON_STREAM_SLICE) {
+            out.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(length));
+            for (; sent + NON_STREAM_SLICE < length; sent += NON_STREAM_SLICE) {
+                send(answer.slice(sent, sent + NON_STREAM_SLICE));
+            }
+        }
+        int last = length - sent;
+        out.end(sent == 0 ? answer : answer.slice(sent, length)).onComplete(ar -> {
+            if (ar.succeeded()) {
+                bytesDelivered += last;
+                finish(UsageEvent.OK, null);
+            } else {
+                finish(UsageEvent.CLIENT_DISCONNECTED, "client_disconnected");
+            }
+        });
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
@@ -460,7 +545,7 @@ final class RelayCall {
         clientBytesSent = true;
         if (!batching) {
             flushBatch();
-            out.write(data);
+            send(data);
         } else if (batch == null) {
             batch = data;
         } else {
@@ -478,9 +563,16 @@ final class RelayCall {
             batch = null;
             batchOwned = false;
             if (!out.ended() && !out.closed()) {
-                out.write(data);
+                send(data);
             }
         }
+    }
+
+    /** Writes to the client and counts the bytes once its connection accepted them. */
+    private void send(Buffer data) {
+        bodyStarted = true;
+        int length = data.length();
+        out.write(data).onSuccess(v -> bytesDelivered += length);
     }
 
     private void readTokens(ObjectNode usage) {
@@ -556,20 +648,27 @@ final class RelayCall {
             streamOpen = false;
             svc.metrics.streamClosed();
         }
-        long end = endNanos >= 0 ? endNanos : System.nanoTime();
-        if (UsageEvent.CANCELLED.equals(status) || endNanos < 0) {
-            end = System.nanoTime();
-        }
+        svc.closed(this);
+        // latency as the client saw it: until now, when its last byte was written (or it left)
+        long end = System.nanoTime();
+        // the token rate is the upstream's: up to its usage chunk when there was one
+        long rateEnd = endNanos >= 0 && !UsageEvent.CANCELLED.equals(status) ? endNanos : end;
         int completion = completionTokens != null ? completionTokens : contentEvents;
         int prompt = promptTokens != null ? promptTokens : call.promptTokensEstimate();
         Double ttftMs = firstTokenNanos >= 0 ? (firstTokenNanos - call.startNanos()) / 1e6 : null;
         double latencyMs = (end - call.startNanos()) / 1e6;
-        Double tps = firstTokenNanos >= 0 ? tokensPerSecond(end) : null;
+        Double tps = firstTokenNanos >= 0 ? tokensPerSecond(rateEnd) : null;
         svc.metrics.call(model.name(), call.kind().usageName(), status, end - call.startNanos(), prompt, completion);
-        svc.recorder.record(new UsageEvent(call.requestId(), call.startedAt().toString(), call.userId(), null,
-                call.apiKeyId(), model.name(), model.engineType(), model.deployment(), call.kind().usageName(),
-                call.clientStream(), prompt, completion, ttftMs, latencyMs, tps, status, errorType, call.correlationId(),
-                call.metadata(), call.source(), call.attachments()), true);
+        svc.recorder.record(usageEvent(status, errorType, ttftMs, latencyMs, tps, prompt, completion,
+                bodyStarted ? bytesDelivered : null), true, ticket);
+    }
+
+    private UsageEvent usageEvent(String status, String errorType, Double ttftMs, Double latencyMs, Double tps,
+            int prompt, int completion, Long delivered) {
+        return new UsageEvent(call.requestId(), call.startedAt().toString(), call.userId(), null, call.apiKeyId(),
+                model.name(), model.engineType(), model.deployment(), call.kind().usageName(), call.clientStream(),
+                prompt, completion, ttftMs, latencyMs, tps, status, errorType, call.correlationId(), call.metadata(),
+                call.source(), call.attachments(), delivered);
     }
 
     private void releaseEndpoint() {

@@ -5,6 +5,7 @@ import java.net.URL;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.annotation.PreDestroy;
@@ -94,6 +95,36 @@ public class RelayService {
 
     public void relay(RoutingContext rc, CallContext call) {
         new RelayCall(this, rc, call).start();
+    }
+
+    /** Calls relaying now (the drain at shutdown waits for them, then ends those still open). */
+    private final Set<RelayCall> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean shuttingDown;
+
+    void opened(RelayCall call) {
+        open.add(call);
+    }
+
+    void closed(RelayCall call) {
+        open.remove(call);
+    }
+
+    /** Calls relaying now. */
+    public int openCalls() {
+        return open.size();
+    }
+
+    /** Set once the drain time is over: a client leaving from now on was cut by the shutdown, not by itself. */
+    boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Ends every call still open with {@code server_shutting_down} (each on its own event loop). */
+    public void interruptOpenCalls() {
+        shuttingDown = true;
+        for (RelayCall call : open) {
+            call.onContext(call::shutDown);
+        }
     }
 
     /** Usage for a call that ended before any upstream was chosen (bad request, unknown or unready model). */

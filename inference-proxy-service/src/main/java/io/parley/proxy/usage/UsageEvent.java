@@ -3,16 +3,36 @@ package io.parley.proxy.usage;
 import java.util.List;
 import java.util.Map;
 
-/** The usage event of docs/architecture.md ({@code POST /v1/usage/events}), one per proxied call. */
+/**
+ * The usage event of docs/architecture.md ({@code POST /v1/usage/events}), one per proxied call. {@code latencyMs} and
+ * {@code status} are as the client saw them (until the last byte was written to it); {@code bytesDelivered} counts the
+ * response body bytes written to the client's connection (null when the call never started a body).
+ */
 public record UsageEvent(String requestId, String timestamp, String userId, String orgId, String apiKeyId,
         String model, String engineType, String deployment, String endpointKind, boolean stream,
         Integer promptTokens, Integer completionTokens, Double ttftMs, Double latencyMs, Double tokensPerSec,
         String status, String errorType, String correlationId, Map<String, String> metadata, String source,
-        List<Attachment> attachments) {
+        List<Attachment> attachments, Long bytesDelivered) {
 
     public static final String OK = "ok";
     public static final String ERROR = "error";
+    /** The client left while the upstream was still producing: the upstream was cancelled. */
     public static final String CANCELLED = "cancelled";
+    /** The upstream answered in full, but the client left before the proxy wrote the last byte to it. */
+    public static final String CLIENT_DISCONNECTED = "client_disconnected";
+    /** The proxy stopped (drain time over, or a crash reconstructed from the spool's journal) before the call ended. */
+    public static final String INTERRUPTED = "interrupted";
+
+    /** The same event without the size of what reached the client (calls that never wrote a body). */
+    public UsageEvent(String requestId, String timestamp, String userId, String orgId, String apiKeyId, String model,
+            String engineType, String deployment, String endpointKind, boolean stream, Integer promptTokens,
+            Integer completionTokens, Double ttftMs, Double latencyMs, Double tokensPerSec, String status,
+            String errorType, String correlationId, Map<String, String> metadata, String source,
+            List<Attachment> attachments) {
+        this(requestId, timestamp, userId, orgId, apiKeyId, model, engineType, deployment, endpointKind, stream,
+                promptTokens, completionTokens, ttftMs, latencyMs, tokensPerSec, status, errorType, correlationId,
+                metadata, source, attachments, null);
+    }
 
     /** Audit of one multimodal part: never the bytes. */
     public record Attachment(String mimeType, long sizeBytes, String sha256) {

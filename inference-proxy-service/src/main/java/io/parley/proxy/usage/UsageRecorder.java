@@ -24,9 +24,11 @@ import io.vertx.core.Vertx;
 
 /**
  * Writes a call's usage event into the outbox, off the event loop, after the call has ended, batched with the events of
- * other calls that ended meanwhile. When the insert fails (the database is down) the events wait in a bounded in-memory
- * retry queue and are written when the database is back; only when that queue is full is an event dropped (counted and
- * logged).
+ * other calls that ended meanwhile. When the insert fails (the database is down) the events go to the local
+ * {@link UsageSpool} (fsync'd) and are replayed into the outbox when it works again or on the next start; only if the
+ * spool cannot take them either do they wait in a bounded in-memory retry queue, and only an overflow of that queue (or
+ * what is still in it when the proxy stops) is dropped: counted in {@code parley_proxy_usage_dropped_total}, persisted
+ * in the spool directory, and logged.
  */
 @ApplicationScoped
 public class UsageRecorder {
@@ -35,17 +37,17 @@ public class UsageRecorder {
     private final ObjectMapper mapper;
     private final Vertx vertx;
     private final Counter failures;
-    private final Counter dropped;
+    private final UsageSpool spool;
     private final int retryCapacity;
     private final long writeDelayMillis;
-    private final ConcurrentLinkedQueue<UsageEvent> retry = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Queued> retry = new ConcurrentLinkedQueue<>();
     private final AtomicInteger retrySize = new AtomicInteger();
 
     @Inject
     UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
-            ProxyConfig config) {
+            ProxyConfig config, UsageSpool spool) {
         this(repository, mapper, vertx, registry, config.outbox().retryCapacity(),
-                config.outbox().writeDelay().toMillis());
+                config.outbox().writeDelay().toMillis(), spool);
     }
 
     UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
@@ -55,6 +57,13 @@ public class UsageRecorder {
 
     UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
             int retryCapacity, long writeDelayMillis) {
+        this(repository, mapper, vertx, registry, retryCapacity, writeDelayMillis,
+                new UsageSpool(java.nio.file.Path.of("no-spool"), 0, false, mapper, registry));
+    }
+
+    UsageRecorder(OutboxRepository repository, ObjectMapper mapper, Vertx vertx, MeterRegistry registry,
+            int retryCapacity, long writeDelayMillis, UsageSpool spool) {
+        this.spool = spool;
         this.repository = repository;
         this.writeDelayMillis = writeDelayMillis;
         this.mapper = mapper;
@@ -63,18 +72,28 @@ public class UsageRecorder {
         this.failures = Counter.builder("parley_proxy_usage_outbox_write_failures")
                 .description("usage event inserts into the outbox that failed (the event is queued for a retry)")
                 .register(registry);
-        this.dropped = Counter.builder("parley_proxy_usage_dropped")
-                .description("usage events dropped because the outbox retry queue was full").register(registry);
         Gauge.builder("parley_proxy_usage_retry_queue", retrySize, AtomicInteger::get)
                 .description("usage events waiting for the outbox database").register(registry);
     }
 
     public void record(UsageEvent event) {
-        record(event, false);
+        record(event, false, null);
     }
 
-    /** An event waiting to be written, and whether its call's log line is still to be written. */
-    private record Queued(UsageEvent event, boolean logCall) {
+    public void record(UsageEvent event, boolean logCall) {
+        record(event, logCall, null);
+    }
+
+    /** Journals a relayed call's start in the spool (see {@link UsageSpool#journal}); never blocks. */
+    public UsageSpool.Ticket started(UsageEvent start) {
+        return spool.journal(start);
+    }
+
+    /**
+     * An event waiting to be written, whether its call's log line is still to be written, and its start record in the
+     * spool's journal (released once the event is stored).
+     */
+    private record Queued(UsageEvent event, boolean logCall, UsageSpool.Ticket ticket) {
     }
 
     /** Events of ended calls not yet handed to the outbox; drained by at most one worker at a time. */
@@ -91,8 +110,8 @@ public class UsageRecorder {
      * writes the call's log line, so neither the insert nor the log formatting and console write run on the relay's
      * event loop.
      */
-    public void record(UsageEvent event, boolean logCall) {
-        queue.add(new Queued(event, logCall));
+    public void record(UsageEvent event, boolean logCall, UsageSpool.Ticket ticket) {
+        queue.add(new Queued(event, logCall, ticket));
         if (draining.compareAndSet(false, true)) {
             if (writeDelayMillis > 0) {
                 vertx.setTimer(writeDelayMillis, id -> startDrain());
@@ -124,6 +143,25 @@ public class UsageRecorder {
         while (!(batch = take()).isEmpty()) {
             write(batch);
         }
+        retryPending();
+        // what still waits in memory goes to the spool for the next start; what the spool cannot take is lost
+        List<Queued> left = new ArrayList<>();
+        Queued q;
+        while ((q = retry.poll()) != null) {
+            retrySize.decrementAndGet();
+            left.add(q);
+        }
+        if (!left.isEmpty()) {
+            List<OutboxRepository.Pending> rows = rows(left);
+            if (spool.keep(rows)) {
+                left.forEach(l -> spool.release(l.ticket()));
+            } else {
+                spool.dropped(left.size());
+                Log.errorf("usage of %d call(s) lost at shutdown: neither the outbox nor the spool could take it",
+                        left.size());
+            }
+        }
+        spool.close();
     }
 
     /** Writes batches until the queue is empty; a batch whose insert fails waits, in order, in the retry queue. */
@@ -151,65 +189,125 @@ public class UsageRecorder {
     }
 
     private void write(List<Queued> batch) {
-        List<OutboxRepository.Pending> rows = new ArrayList<>(batch.size());
         for (Queued q : batch) {
             if (q.logCall()) {
                 logCall(q.event());
             }
+        }
+        List<Queued> kept = new ArrayList<>(batch.size());
+        List<OutboxRepository.Pending> rows = new ArrayList<>(batch.size());
+        for (Queued q : batch) {
             try {
                 rows.add(new OutboxRepository.Pending(q.event().requestId(), mapper.writeValueAsString(q.event())));
+                kept.add(q);
             } catch (Exception e) {
-                dropped.increment(); // a retry could not serialize it either
+                spool.dropped(1); // a retry could not serialize it either
+                spool.release(q.ticket());
                 Log.errorf("usage of request %s dropped: it could not be serialized: %s", q.event().requestId(),
                         e.toString());
             }
+        }
+        if (rows.isEmpty()) {
+            return;
         }
         try {
             if (rows.size() == 1) {
                 // a call that ended alone: one autocommitted insert, one round trip (a transaction would take two)
                 repository.insert(rows.get(0).requestId(), rows.get(0).eventJson());
-            } else if (!rows.isEmpty()) {
+            } else {
                 repository.insertAll(rows);
             }
+            kept.forEach(q -> spool.release(q.ticket()));
+            outboxFailing = false;
         } catch (Exception e) {
-            failures.increment(batch.size());
-            Log.warnf("usage of %d call(s) (first: request %s) could not be written to the outbox, queued for a retry: %s",
-                    batch.size(), batch.get(0).event().requestId(), e.toString());
-            batch.forEach(q -> enqueue(q.event()));
+            outboxFailing = true;
+            failures.increment(kept.size());
+            if (spool.keep(rows)) {
+                Log.warnf("usage of %d call(s) (first: request %s) could not be written to the outbox, kept in the"
+                        + " spool for a replay: %s", kept.size(), kept.get(0).event().requestId(), e.toString());
+                kept.forEach(q -> spool.release(q.ticket()));
+            } else {
+                Log.warnf("usage of %d call(s) (first: request %s) could not be written to the outbox nor the spool,"
+                        + " queued in memory for a retry: %s", kept.size(), kept.get(0).event().requestId(),
+                        e.toString());
+                kept.forEach(this::enqueue);
+            }
         }
     }
 
-    /** Events waiting for the database. */
+    private List<OutboxRepository.Pending> rows(List<Queued> items) {
+        List<OutboxRepository.Pending> rows = new ArrayList<>(items.size());
+        for (Queued q : items) {
+            try {
+                rows.add(new OutboxRepository.Pending(q.event().requestId(), mapper.writeValueAsString(q.event())));
+            } catch (Exception e) {
+                // serialized before: cannot fail now
+            }
+        }
+        return rows;
+    }
+
+    private volatile boolean outboxFailing;
+
+    /** True while the last outbox insert failed (the database is down): reported in health details. */
+    public boolean outboxFailing() {
+        return outboxFailing;
+    }
+
+    /** Usage events lost for good, over every run (persisted in the spool directory). */
+    public long droppedTotal() {
+        return spool.droppedTotal();
+    }
+
+    /** Events waiting in memory for the database (those the spool could not take). */
     public int pendingRetries() {
         return retrySize.get();
     }
 
-    /** Writes the queued events in order; stops at the first failure (the database is still down). */
+    /** Events waiting for the outbox in the spool. */
+    public long spooled() {
+        return spool.pendingEvents();
+    }
+
+    /**
+     * Writes the events waiting in memory in order, then replays the spool into the outbox; stops at the first failure
+     * (the database is still down).
+     */
     @Scheduled(every = "${parley.proxy.outbox.retry-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void retryPending() {
-        UsageEvent event;
-        while ((event = retry.peek()) != null) {
+    synchronized void retryPending() {
+        Queued q;
+        while ((q = retry.peek()) != null) {
             try {
-                insert(event);
+                insert(q.event());
             } catch (Exception e) {
                 Log.debugf("outbox still unavailable, %d usage event(s) waiting: %s", retrySize.get(), e.toString());
                 return;
             }
-            if (retry.remove(event)) {
+            if (retry.remove(q)) {
                 retrySize.decrementAndGet();
+                spool.release(q.ticket());
             }
+        }
+        try {
+            spool.replay(repository);
+            outboxFailing = false;
+        } catch (Exception e) {
+            outboxFailing = true;
+            Log.debugf("outbox still unavailable, %d spooled usage event(s) waiting: %s", spool.pendingEvents(),
+                    e.toString());
         }
     }
 
-    private void enqueue(UsageEvent event) {
+    private void enqueue(Queued q) {
         if (retrySize.incrementAndGet() > retryCapacity) {
             retrySize.decrementAndGet();
-            dropped.increment();
+            spool.dropped(1);
+            spool.release(q.ticket());
             Log.errorf("usage of request %s (correlation %s) dropped: the outbox retry queue is full (%d)",
-                    event.requestId(), event.correlationId(), retryCapacity);
+                    q.event().requestId(), q.event().correlationId(), retryCapacity);
             return;
         }
-        retry.add(event);
+        retry.add(q);
     }
 
     private static void logCall(UsageEvent e) {
