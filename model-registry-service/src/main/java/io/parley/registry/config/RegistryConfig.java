@@ -136,10 +136,26 @@ public interface RegistryConfig {
          */
         Optional<List<String>> namespaces();
 
+        /**
+         * SambaStack kinds watched, both generations by default: {@code BundleDeployment}, {@code Bundle} (legacy) and
+         * {@code ModelDeployment}, {@code ModelBundle}, {@code Model}, {@code ModelProfile} (current). A kind whose CRD
+         * is not installed is reported and does not hold readiness back.
+         */
+        @WithDefault("BundleDeployment,Bundle,ModelDeployment,ModelBundle,Model,ModelProfile")
+        List<String> kinds();
+
         /** Equality label selectors ({@code k=v,k2=v2}, or {@code k} for "has label") per watched kind. */
         Optional<String> bundleDeploymentSelector();
 
         Optional<String> bundleSelector();
+
+        Optional<String> modelDeploymentSelector();
+
+        Optional<String> modelBundleSelector();
+
+        Optional<String> modelSelector();
+
+        Optional<String> modelProfileSelector();
 
         Optional<String> podSelector();
 
@@ -148,6 +164,21 @@ public interface RegistryConfig {
         /** Informer resync period (0 disables resync). */
         @WithDefault("10m")
         Duration resync();
+
+        /**
+         * A watch that has not been re-established for this long turns readiness DOWN and marks the view
+         * {@code stale}; when it is back the kind is listed again from scratch.
+         */
+        @WithDefault("60s")
+        Duration staleAfter();
+
+        /** How often the watches are checked. */
+        @WithDefault("1s")
+        Duration watchCheck();
+
+        /** The start-up timeout of a deployment without {@code engineConfig.startupTimeout} (SambaStack: 45 min). */
+        @WithDefault("45m")
+        Duration defaultStartupTimeout();
 
         /** The engine type models of BundleDeployments are listed with. */
         @WithDefault("sambanova")

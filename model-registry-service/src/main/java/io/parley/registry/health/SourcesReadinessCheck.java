@@ -25,6 +25,9 @@ public class SourcesReadinessCheck implements HealthCheck {
         var builder = HealthCheckResponse.named("model-sources").up();
         for (ModelSource source : view.sources()) {
             builder.withData(source.name(), source.ready() ? "ready" : source.notReadyReason().orElse("not ready"));
+            if (!source.notes().isEmpty()) {
+                builder.withData(source.name() + ".notes", String.join("; ", source.notes()));
+            }
             if (!source.ready()) {
                 builder.down();
             }

@@ -6,11 +6,12 @@ import java.util.Optional;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.parley.registry.config.RegistryConfig;
-import io.parley.registry.crd.BundleDeployment;
 import io.parley.registry.model.Endpoint;
+import io.parley.registry.sambastack.Resources.Meta;
 
 /**
- * Where a BundleDeployment is reached, in this order: (1) the URL in its {@code parley.io/endpoint} annotation; (2) a
+ * Where a deployment (BundleDeployment or ModelDeployment) is reached, in this order: (1) the URL in its
+ * {@code parley.io/endpoint} annotation; (2) a
  * Service of the same name in its namespace ({@code http://<name>.<namespace>.svc:<port>}, the port named
  * {@code http} or else the first); (3) the gateway URL configured for its namespace (or for {@code *}).
  */
@@ -29,11 +30,10 @@ public final class EndpointResolver {
         this.rules = rules;
     }
 
-    public Optional<Resolved> resolve(BundleDeployment deployment, Optional<Service> sameNameService) {
-        String name = deployment.getMetadata().getName();
-        String namespace = deployment.getMetadata().getNamespace();
-        Map<String, String> annotations = deployment.getMetadata().getAnnotations() == null ? Map.of()
-                : deployment.getMetadata().getAnnotations();
+    public Optional<Resolved> resolve(Meta deployment, Optional<Service> sameNameService) {
+        String name = deployment.name();
+        String namespace = deployment.namespace();
+        Map<String, String> annotations = deployment.annotations();
         Optional<String> credential = Optional.ofNullable(annotations.get(rules.credentialAnnotation()))
                 .filter(s -> !s.isBlank());
         String annotated = annotations.get(rules.annotation());

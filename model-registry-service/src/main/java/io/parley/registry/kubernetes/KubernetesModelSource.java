@@ -1,43 +1,47 @@
 package io.parley.registry.kubernetes;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.parley.registry.config.RegistryConfig;
 import io.parley.registry.config.RegistryConfig.SourceKind;
-import io.parley.registry.crd.Bundle;
-import io.parley.registry.crd.BundleDeployment;
 import io.parley.registry.model.DeclaredModel;
 import io.parley.registry.model.DeploymentInfo;
-import io.parley.registry.model.Endpoint;
-import io.parley.registry.model.ModelState;
 import io.parley.registry.model.ModelTraits;
-import io.parley.registry.model.Serving;
+import io.parley.registry.sambastack.Resources;
+import io.parley.registry.sambastack.Resources.Generation;
 import io.parley.registry.source.ModelSource;
 import io.parley.registry.source.SourceChanged;
 import io.quarkus.logging.Log;
@@ -45,56 +49,93 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Models of BundleDeployments, from informers on BundleDeployment, Bundle, Pod and Service in the configured
- * namespaces. Every informer event schedules one rebuild of the picture from the informer caches (coalesced), and a
- * {@link SourceChanged}. Never reads the API server on a request path. Informers re-list on expired watches (410 Gone)
- * and keep retrying on errors.
+ * Models of SambaStack deployments of both generations, from informers on the configured kinds (generic resources,
+ * parsed one object at a time, so a mistyped object is listed as {@code Invalid} and never stops its kind), Pods and
+ * Services in the configured namespaces. Every informer event schedules one rebuild of the picture from the informer
+ * caches (coalesced) and a {@link SourceChanged}; never reads the API server on a request path. A kind whose CRD is
+ * missing is reported and does not hold readiness back; a watch down for longer than
+ * {@code parley.registry.kubernetes.stale-after} turns readiness DOWN and the view {@code stale}; once back, the kind
+ * is listed again.
  */
 @ApplicationScoped
 public class KubernetesModelSource implements ModelSource {
 
-    public static final String NAME = "kubernetes";
+    public static final String NAME = ClusterView.SOURCE;
     private static final String ALL = "*";
+    private static final String GROUP = "sambanova.ai";
+    private static final String VERSION = "v1alpha1";
+
+    /** The SambaStack kinds this source knows: plural and generation. */
+    enum Kind {
+        BUNDLE_DEPLOYMENT("BundleDeployment", "bundledeployments"),
+        BUNDLE("Bundle", "bundles"),
+        MODEL_DEPLOYMENT("ModelDeployment", "modeldeployments"),
+        MODEL_BUNDLE("ModelBundle", "modelbundles"),
+        MODEL("Model", "models"),
+        MODEL_PROFILE("ModelProfile", "modelprofiles");
+
+        final String kind;
+        final String plural;
+
+        Kind(String kind, String plural) {
+            this.kind = kind;
+            this.plural = plural;
+        }
+
+        static Kind of(String name) {
+            for (Kind k : values()) {
+                if (k.kind.equalsIgnoreCase(name.trim()) || k.plural.equalsIgnoreCase(name.trim())) {
+                    return k;
+                }
+            }
+            throw new IllegalStateException("parley.registry.kubernetes.kinds has '" + name + "'; expected any of "
+                    + java.util.Arrays.stream(values()).map(k -> k.kind).toList());
+        }
+    }
 
     private record Snapshot(List<DeclaredModel> models, List<DeploymentInfo> deployments) {
     }
 
     private final boolean enabled;
-    private final RegistryConfig config;
     private final RegistryConfig.Kubernetes k8s;
     private final Instance<KubernetesClient> clients;
     private final Event<SourceChanged> changed;
-    private final PodMatcher matcher;
-    private final ServingEvaluator serving;
-    private final EndpointResolver resolver;
+    private final ClusterView view;
+    private final Clock clock = Clock.systemUTC();
+    private final ObjectMapper json = new ObjectMapper();
+    private final Set<Kind> kinds;
 
-    private final List<SharedIndexInformer<BundleDeployment>> deploymentInformers = new CopyOnWriteArrayList<>();
-    private final List<SharedIndexInformer<Bundle>> bundleInformers = new CopyOnWriteArrayList<>();
-    private final List<SharedIndexInformer<Pod>> podInformers = new CopyOnWriteArrayList<>();
-    private final List<SharedIndexInformer<Service>> serviceInformers = new CopyOnWriteArrayList<>();
-    private final List<Named> informers = new CopyOnWriteArrayList<>();
+    private final Map<Kind, List<Watched<GenericKubernetesResource>>> custom = new ConcurrentHashMap<>();
+    private final List<Watched<Pod>> pods = new CopyOnWriteArrayList<>();
+    private final List<Watched<Service>> services = new CopyOnWriteArrayList<>();
+    private final List<Watched<?>> all = new CopyOnWriteArrayList<>();
+    /** Parsed objects by uid, kept while their resource version is unchanged. */
+    private final Map<String, Map.Entry<String, Object>> parsed = new ConcurrentHashMap<>();
     private final AtomicBoolean rebuildPending = new AtomicBoolean();
-    private final ExecutorService rebuilder = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "registry-k8s-rebuild");
         t.setDaemon(true);
         return t;
     });
     private volatile Snapshot snapshot = new Snapshot(List.of(), List.of());
     private volatile boolean started;
-
-    private record Named(String description, SharedIndexInformer<?> informer) {
-    }
+    private volatile boolean stale;
 
     public KubernetesModelSource(RegistryConfig config, Instance<KubernetesClient> clients,
             Event<SourceChanged> changed) {
         this.enabled = config.source().contains(SourceKind.KUBERNETES);
-        this.config = config;
         this.k8s = config.kubernetes();
         this.clients = clients;
         this.changed = changed;
-        this.matcher = new PodMatcher(k8s.matching());
-        this.serving = new ServingEvaluator(k8s.matching());
-        this.resolver = new EndpointResolver(k8s.endpoints());
+        PodMatcher matcher = new PodMatcher(k8s.matching());
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        defaults.put("temperature", config.defaults().temperature());
+        defaults.put("top_p", config.defaults().topP());
+        this.view = new ClusterView(matcher, new ServingEvaluator(matcher, k8s.defaultStartupTimeout()),
+                new EndpointResolver(k8s.endpoints()), k8s.engineType(), config.defaults().task(),
+                ModelTraits.defaults(Collections.unmodifiableMap(defaults)));
+        this.kinds = enabled ? k8s.kinds().stream().map(Kind::of).collect(java.util.stream.Collectors
+                .toCollection(() -> java.util.EnumSet.noneOf(Kind.class))) : Set.of();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -104,75 +145,92 @@ public class KubernetesModelSource implements ModelSource {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        informers.forEach(n -> n.informer().stop());
-        rebuilder.shutdownNow();
+        all.forEach(Watched::stop);
+        executor.shutdownNow();
     }
 
     private void start() {
         KubernetesClient client = clients.get();
         List<String> namespaces = k8s.namespaces().filter(l -> !l.isEmpty())
                 .orElseGet(() -> List.of(Optional.ofNullable(client.getNamespace()).orElse("default")));
-        Log.infof("kubernetes source: watching namespace(s) %s", namespaces);
+        Log.infof("kubernetes source: watching %s and pods%s in namespace(s) %s",
+                kinds.stream().map(k -> k.kind).toList(), k8s.endpoints().service() ? ", services" : "", namespaces);
         List<Optional<String>> targets = namespaces.contains(ALL) ? List.of(Optional.empty())
                 : namespaces.stream().map(Optional::of).toList();
         for (Optional<String> ns : targets) {
-            deploymentInformers.add(inform(client.resources(BundleDeployment.class), ns,
-                    k8s.bundleDeploymentSelector(), "bundledeployments"));
-            bundleInformers.add(inform(client.resources(Bundle.class), ns, k8s.bundleSelector(), "bundles"));
-            podInformers.add(inform(client.pods(), ns, k8s.podSelector(), "pods"));
+            for (Kind kind : kinds) {
+                ResourceDefinitionContext context = new ResourceDefinitionContext.Builder().withGroup(GROUP)
+                        .withVersion(VERSION).withKind(kind.kind).withPlural(kind.plural).withNamespaced(true).build();
+                custom.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(watch(kind.plural + "." + GROUP,
+                        client.genericKubernetesResources(context), ns, selector(kind)));
+            }
+            pods.add(watch("pods", client.pods(), ns, k8s.podSelector()));
             if (k8s.endpoints().service()) {
-                serviceInformers.add(inform(client.services(), ns, k8s.serviceSelector(), "services"));
+                services.add(watch("services", client.services(), ns, k8s.serviceSelector()));
             }
         }
         started = true;
+        long every = Math.max(50, k8s.watchCheck().toMillis());
+        executor.scheduleWithFixedDelay(this::checkWatches, every, every, TimeUnit.MILLISECONDS);
+        // start-up progress ("starting for 12 min ...") moves with the clock, not with events
+        executor.scheduleWithFixedDelay(this::scheduleRebuild, 30, 30, TimeUnit.SECONDS);
     }
 
-    private <T extends HasMetadata> SharedIndexInformer<T> inform(MixedOperation<T, ?, ?> operation,
-            Optional<String> namespace, Optional<String> selector, String kind) {
-        FilterWatchListDeletable<T, ?, ?> target = namespace.isPresent() ? operation.inNamespace(namespace.get())
-                : operation.inAnyNamespace();
-        for (Map.Entry<String, String> label : LabelSelectors.parse(selector.orElse("")).entrySet()) {
-            target = label.getValue() == null ? target.withLabel(label.getKey())
-                    : target.withLabel(label.getKey(), label.getValue());
-        }
+    private Optional<String> selector(Kind kind) {
+        return switch (kind) {
+            case BUNDLE_DEPLOYMENT -> k8s.bundleDeploymentSelector();
+            case BUNDLE -> k8s.bundleSelector();
+            case MODEL_DEPLOYMENT -> k8s.modelDeploymentSelector();
+            case MODEL_BUNDLE -> k8s.modelBundleSelector();
+            case MODEL -> k8s.modelSelector();
+            case MODEL_PROFILE -> k8s.modelProfileSelector();
+        };
+    }
+
+    private <T extends HasMetadata> Watched<T> watch(String kind, MixedOperation<T, ?, ?> operation,
+            Optional<String> namespace, Optional<String> selector) {
         String description = kind + " in " + namespace.orElse("all namespaces");
-        SharedIndexInformer<T> informer = target.runnableInformer(k8s.resync().toMillis());
-        informer.addEventHandler(new ResourceEventHandler<T>() {
-            @Override
-            public void onAdd(T obj) {
-                scheduleRebuild();
+        Watched<T> watched = new Watched<>(kind, description, () -> {
+            FilterWatchListDeletable<T, ?, ?> target = namespace.isPresent() ? operation.inNamespace(namespace.get())
+                    : operation.inAnyNamespace();
+            for (Map.Entry<String, String> label : LabelSelectors.parse(selector.orElse("")).entrySet()) {
+                target = label.getValue() == null ? target.withLabel(label.getKey())
+                        : target.withLabel(label.getKey(), label.getValue());
             }
-
-            @Override
-            public void onUpdate(T oldObj, T newObj) {
-                scheduleRebuild();
-            }
-
-            @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-                scheduleRebuild();
-            }
-        });
-        informer.exceptionHandler((isStarted, t) -> {
-            Log.warnf("informer for %s: %s (retrying)", description, t.toString());
-            return true;
-        });
-        informers.add(new Named(description, informer));
-        informer.start().whenComplete((ignored, failure) -> {
-            if (failure == null) {
-                Log.infof("informer for %s synced", description);
-                scheduleRebuild();
-            } else {
-                Log.warnf("informer for %s failed to start: %s", description, failure.toString());
-            }
-        });
-        return informer;
+            return target.runnableInformer(k8s.resync().toMillis());
+        }, this::scheduleRebuild);
+        all.add(watched);
+        watched.start();
+        return watched;
     }
 
-    private void scheduleRebuild() {
+    private void checkWatches() {
+        try {
+            Instant now = clock.instant();
+            boolean any = false;
+            for (Watched<?> w : all) {
+                any |= w.check(now, k8s.watchCheck());
+            }
+            boolean nowStale = all.stream().anyMatch(w -> w.down(now).map(d -> d.compareTo(k8s.staleAfter()) > 0)
+                    .orElse(false));
+            if (nowStale != stale) {
+                stale = nowStale;
+                Log.warnf(nowStale ? "kubernetes view is stale: %s" : "kubernetes view is current again%s",
+                        nowStale ? notReadyReason().orElse("") : "");
+                any = true;
+            }
+            if (any) {
+                scheduleRebuild();
+            }
+        } catch (RuntimeException e) {
+            Log.warnf("checking the watches failed: %s", e.toString());
+        }
+    }
+
+    void scheduleRebuild() {
         if (rebuildPending.compareAndSet(false, true)) {
             try {
-                rebuilder.execute(() -> {
+                executor.execute(() -> {
                     rebuildPending.set(false);
                     try {
                         rebuild();
@@ -180,85 +238,70 @@ public class KubernetesModelSource implements ModelSource {
                         Log.errorf(e, "rebuilding the kubernetes view failed");
                     }
                 });
-            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            } catch (RejectedExecutionException shuttingDown) {
                 rebuildPending.set(false);
             }
         }
     }
 
     void rebuild() {
-        Map<String, List<BundleDeployment>> deployments = byNamespace(deploymentInformers);
-        Map<String, Bundle> bundles = byKey(bundleInformers);
-        Map<String, Service> services = byKey(serviceInformers);
-        Map<String, List<Pod>> pods = byNamespace(podInformers);
-
-        List<DeclaredModel> models = new ArrayList<>();
-        List<DeploymentInfo> infos = new ArrayList<>();
-        for (var entry : new TreeMap<>(deployments).entrySet()) {
-            String ns = entry.getKey();
-            List<BundleDeployment> inNs = entry.getValue().stream()
-                    .sorted(Comparator.comparing(d -> d.getMetadata().getName())).toList();
-            var matched = matcher.match(
-                    inNs.stream().map(d -> d.getMetadata().getName()).collect(Collectors.toCollection(TreeSet::new)),
-                    pods.getOrDefault(ns, List.of()));
-            for (BundleDeployment d : inNs) {
-                String name = d.getMetadata().getName();
-                String bundleName = d.getSpec() == null ? null : d.getSpec().getBundle();
-                Optional<Bundle> bundle = Optional.ofNullable(bundleName).map(b -> bundles.get(ns + "/" + b));
-                var result = serving.evaluate(d, matched.getOrDefault(name, List.of()));
-                var resolved = resolver.resolve(d, Optional.ofNullable(services.get(ns + "/" + name)));
-                List<Endpoint> endpoints = resolved.map(r -> List.of(r.endpoint())).orElse(List.of());
-
-                Serving served;
-                List<String> modelNames;
-                if (bundleName == null || bundleName.isBlank()) {
-                    served = Serving.no(ModelState.NOT_FOUND, "deployment " + name + " names no bundle");
-                    modelNames = List.of(name);
-                } else if (bundle.isEmpty()) {
-                    served = Serving.no(ModelState.NOT_FOUND, "bundle " + bundleName + " not found");
-                    modelNames = List.of(name);
-                } else {
-                    served = result.serving();
-                    modelNames = bundle.get().getSpec() == null || bundle.get().getSpec().getModels() == null
-                            ? List.of()
-                            : new TreeSet<>(bundle.get().getSpec().getModels().keySet()).stream().toList();
-                }
-                for (String model : modelNames) {
-                    models.add(new DeclaredModel(model, name, Optional.of(ns), NAME, k8s.engineType(),
-                            config.defaults().task(), endpoints, served, traits()));
-                }
-                infos.add(new DeploymentInfo(name, Optional.of(ns), NAME, Optional.ofNullable(bundleName), served,
-                        endpoints, resolved.map(EndpointResolver.Resolved::by), bundle.isPresent() ? modelNames
-                                : List.of(),
-                        result.groups(), result.pods()));
-            }
-        }
-        snapshot = new Snapshot(List.copyOf(models), List.copyOf(infos));
+        List<Resources.Deployment> deployments = new ArrayList<>();
+        deployments.addAll(parseAll(Kind.BUNDLE_DEPLOYMENT, o -> Resources.deployment(o, Generation.LEGACY)));
+        deployments.addAll(parseAll(Kind.MODEL_DEPLOYMENT, o -> Resources.deployment(o, Generation.CURRENT)));
+        var input = new ClusterView.Input(deployments,
+                byKey(parseAll(Kind.BUNDLE, o -> Resources.bundle(o, Generation.LEGACY)), b -> b.meta()),
+                byKey(parseAll(Kind.MODEL_BUNDLE, o -> Resources.bundle(o, Generation.CURRENT)), b -> b.meta()),
+                byKey(parseAll(Kind.MODEL, Resources::model), m -> m.meta()),
+                byKey(parseAll(Kind.MODEL_PROFILE, Resources::profile), p -> p.meta()),
+                podsByNamespace(), servicesByKey());
+        var out = view.build(input, clock.instant());
+        snapshot = new Snapshot(out.models(), out.deployments());
         changed.fire(new SourceChanged(NAME));
     }
 
-    private ModelTraits traits() {
-        Map<String, Object> defaults = new LinkedHashMap<>();
-        defaults.put("temperature", config.defaults().temperature());
-        defaults.put("top_p", config.defaults().topP());
-        return ModelTraits.defaults(java.util.Collections.unmodifiableMap(defaults));
-    }
-
-    private static <T extends HasMetadata> Map<String, List<T>> byNamespace(List<SharedIndexInformer<T>> informers) {
-        Map<String, List<T>> out = new HashMap<>();
-        for (SharedIndexInformer<T> informer : informers) {
-            for (T item : informer.getStore().list()) {
-                out.computeIfAbsent(item.getMetadata().getNamespace(), k -> new ArrayList<>()).add(item);
+    @SuppressWarnings("unchecked")
+    private <R> List<R> parseAll(Kind kind, Function<JsonNode, R> parser) {
+        List<R> out = new ArrayList<>();
+        for (Watched<GenericKubernetesResource> w : custom.getOrDefault(kind, List.of())) {
+            for (GenericKubernetesResource item : w.items()) {
+                String uid = kind + "/" + item.getMetadata().getNamespace() + "/" + item.getMetadata().getName();
+                String version = String.valueOf(item.getMetadata().getResourceVersion());
+                var cached = parsed.get(uid);
+                if (cached != null && cached.getKey().equals(version)) {
+                    out.add((R) cached.getValue());
+                    continue;
+                }
+                R value = parser.apply(json.valueToTree(item));
+                parsed.put(uid, Map.entry(version, value));
+                out.add(value);
             }
         }
         return out;
     }
 
-    private static <T extends HasMetadata> Map<String, T> byKey(List<SharedIndexInformer<T>> informers) {
-        Map<String, T> out = new HashMap<>();
-        for (SharedIndexInformer<T> informer : informers) {
-            for (T item : informer.getStore().list()) {
-                out.put(item.getMetadata().getNamespace() + "/" + item.getMetadata().getName(), item);
+    private static <R> Map<String, R> byKey(List<R> items, Function<R, Resources.Meta> meta) {
+        Map<String, R> out = new HashMap<>();
+        for (R item : items) {
+            out.put(meta.apply(item).namespace() + "/" + meta.apply(item).name(), item);
+        }
+        return out;
+    }
+
+    private Map<String, List<Pod>> podsByNamespace() {
+        Map<String, List<Pod>> out = new HashMap<>();
+        for (Watched<Pod> w : pods) {
+            for (Pod p : w.items()) {
+                out.computeIfAbsent(p.getMetadata().getNamespace(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        return out;
+    }
+
+    private Map<String, Service> servicesByKey() {
+        Map<String, Service> out = new HashMap<>();
+        for (Watched<Service> w : services) {
+            for (Service s : w.items()) {
+                out.put(s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(), s);
             }
         }
         return out;
@@ -276,7 +319,12 @@ public class KubernetesModelSource implements ModelSource {
 
     @Override
     public boolean ready() {
-        return started && informers.stream().allMatch(n -> n.informer().hasSynced());
+        return started && !stale && all.stream().allMatch(Watched::synced);
+    }
+
+    @Override
+    public boolean stale() {
+        return stale;
     }
 
     @Override
@@ -284,9 +332,22 @@ public class KubernetesModelSource implements ModelSource {
         if (!started) {
             return Optional.of("informers not started");
         }
-        List<String> pending = informers.stream().filter(n -> !n.informer().hasSynced())
-                .map(Named::description).toList();
+        Instant now = clock.instant();
+        List<String> down = all.stream().filter(w -> w.down(now).isPresent())
+                .map(w -> "watch of " + w.description + " down for " + w.down(now).get().toSeconds() + " s"
+                        + (w.lastError().isBlank() ? "" : " (" + w.lastError() + ")"))
+                .toList();
+        if (stale) {
+            return Optional.of(String.join("; ", down));
+        }
+        List<String> pending = all.stream().filter(w -> !w.synced()).map(w -> w.description).toList();
         return pending.isEmpty() ? Optional.empty() : Optional.of("informers not synced: " + pending);
+    }
+
+    @Override
+    public List<String> notes() {
+        return all.stream().filter(Watched::missing)
+                .map(w -> w.description + ": custom resource definition not installed").toList();
     }
 
     @Override

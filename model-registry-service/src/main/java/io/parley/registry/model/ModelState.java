@@ -11,6 +11,8 @@ public final class ModelState {
     public static final String UNHEALTHY = "Unhealthy";
     /** Something it depends on does not exist (bundle, pods). */
     public static final String NOT_FOUND = "NotFound";
+    /** A custom resource it depends on cannot be read (the reason names the field). */
+    public static final String INVALID = "Invalid";
     /** The deployment or its pods failed. */
     public static final String FAILED = "Failed";
 

@@ -12,6 +12,7 @@ public record DeploymentView(
         String name,
         String namespace,
         String source,
+        String kind,
         String bundle,
         boolean served,
         String state,
@@ -20,7 +21,8 @@ public record DeploymentView(
         String endpointResolvedBy,
         List<ModelRef> models,
         List<GroupView> groups,
-        List<PodView> pods) {
+        List<PodView> pods,
+        List<String> notes) {
 
     public record ModelRef(String name, String state, String reason) {
     }
@@ -39,7 +41,7 @@ public record DeploymentView(
     }
 
     public static DeploymentView of(DeploymentInfo d, List<ModelStatus> models) {
-        return new DeploymentView(d.name(), d.namespace().orElse(null), d.source(), d.bundle().orElse(null),
+        return new DeploymentView(d.name(), d.namespace().orElse(null), d.source(), d.kind(), d.bundle().orElse(null),
                 d.serving().served(), d.serving().state(), d.serving().reason().orElse(null),
                 d.endpoints().stream().map(e -> new ModelView.EndpointView(e.url(), e.credentialRef().orElse(null)))
                         .toList(),
@@ -51,6 +53,7 @@ public record DeploymentView(
                         .map(m -> new ModelRef(m.model().name(), m.state(), m.reason().orElse(null)))
                         .toList(),
                 d.groups().stream().map(GroupView::of).toList(),
-                d.pods().stream().map(PodView::of).toList());
+                d.pods().stream().map(PodView::of).toList(),
+                d.notes());
     }
 }

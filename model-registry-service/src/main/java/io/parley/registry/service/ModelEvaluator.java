@@ -37,9 +37,10 @@ public final class ModelEvaluator {
         Optional<Integer> maxModelLen = model.traits().maxModelLen().or(() -> model.endpoints().stream()
                 .map(e -> health.apply(e.url()))
                 .flatMap(Optional::stream)
-                .map(h -> h.listedModels().flatMap(listed -> listed.getOrDefault(model.name(), Optional.empty())))
+                .map(h -> h.listedModels().flatMap(listed -> listedLength(listed, model)))
                 .flatMap(Optional::stream)
-                .findFirst());
+                .findFirst())
+                .or(() -> model.traits().fallbackMaxModelLen());
 
         if (!model.serving().served()) {
             return new ModelStatus(model, model.serving().state(), model.serving().reason(), model.endpoints(),
@@ -56,7 +57,7 @@ public final class ModelEvaluator {
         for (Endpoint endpoint : model.endpoints()) {
             Optional<EndpointHealth> h = health.apply(endpoint.url());
             anyProbed |= h.isPresent();
-            Optional<String> problem = problem(model.name(), endpoint, h, now);
+            Optional<String> problem = problem(model, endpoint, h, now);
             if (problem.isEmpty()) {
                 healthy.add(endpoint);
             } else {
@@ -71,8 +72,19 @@ public final class ModelEvaluator {
                 Optional.of(String.join("; ", problems)), model.endpoints(), maxModelLen, lastProbeAt);
     }
 
-    private Optional<String> problem(String modelName, Endpoint endpoint, Optional<EndpointHealth> maybe,
+    /** What the upstream reports for the model under its name or one of its aliases. */
+    private static Optional<Integer> listedLength(java.util.Map<String, Optional<Integer>> listed, DeclaredModel m) {
+        Optional<Integer> own = listed.getOrDefault(m.name(), Optional.empty());
+        if (own.isPresent()) {
+            return own;
+        }
+        return m.aliases().stream().map(a -> listed.getOrDefault(a, Optional.empty())).flatMap(Optional::stream)
+                .findFirst();
+    }
+
+    private Optional<String> problem(DeclaredModel model, Endpoint endpoint, Optional<EndpointHealth> maybe,
             Instant now) {
+        String modelName = model.name();
         if (maybe.isEmpty()) {
             return Optional.of("waiting for the first health probe of " + endpoint.url());
         }
@@ -89,7 +101,8 @@ public final class ModelEvaluator {
             return Optional.of("last successful health probe " + age.toSeconds() + "s ago, older than the TTL of "
                     + ttl.toSeconds() + "s");
         }
-        if (requireListedModel && h.listedModels().isPresent() && !h.listedModels().get().containsKey(modelName)) {
+        if (requireListedModel && h.listedModels().isPresent() && !h.listedModels().get().containsKey(modelName)
+                && model.aliases().stream().noneMatch(h.listedModels().get()::containsKey)) {
             return Optional.of("upstream " + endpoint.url() + " does not list model '" + modelName
                     + "' in /v1/models");
         }

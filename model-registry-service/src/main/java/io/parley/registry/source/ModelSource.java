@@ -34,6 +34,11 @@ public interface ModelSource {
         return false;
     }
 
+    /** What a person should know that does not hold readiness back (e.g. a kind whose CRD is not installed). */
+    default List<String> notes() {
+        return List.of();
+    }
+
     /** The models it declares now; never blocks, never calls a remote system. */
     List<DeclaredModel> models();
 

@@ -37,9 +37,9 @@ public class StaticModelSource implements ModelSource {
         this.enabled = config.source().contains(SourceKind.STATIC);
         this.models = enabled ? List.copyOf(load(config)) : List.of();
         this.deployments = enabled ? config.staticSource().endpoints().entrySet().stream()
-                .map(e -> new DeploymentInfo(e.getKey(), Optional.empty(), NAME, Optional.empty(), Serving.yes(),
-                        List.of(new Endpoint(e.getValue().url(), e.getValue().credentialRef())), Optional.of(NAME),
-                        List.copyOf(e.getValue().models()), List.of(), List.of()))
+                .map(e -> new DeploymentInfo(e.getKey(), Optional.empty(), NAME, NAME, Optional.empty(),
+                        Serving.yes(), List.of(new Endpoint(e.getValue().url(), e.getValue().credentialRef())),
+                        Optional.of(NAME), List.copyOf(e.getValue().models()), List.of(), List.of(), List.of()))
                 .sorted(java.util.Comparator.comparing(DeploymentInfo::name))
                 .toList() : List.of();
         if (enabled) {

@@ -3,10 +3,8 @@ package io.parley.registry.kubernetes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -16,8 +14,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.parley.registry.config.RegistryConfig;
-import io.parley.registry.crd.BundleDeployment;
-import io.parley.registry.crd.BundleDeploymentSpec;
+import io.parley.registry.sambastack.Resources;
 
 /**
  * Not a test of behaviour but a measurement, run on demand: {@code -Dbenchmark=true -Dtest=ScaleBenchmarkTest}. Heap
@@ -38,18 +35,14 @@ class ScaleBenchmarkTest {
     void measureCacheHeapAndRebuildTime() {
         var rules = new Rules(List.of("sambanova.ai/bundle-deployment"), true, true, "sambanova.ai/group", "default");
         long before = usedHeap();
-        List<BundleDeployment> deployments = new ArrayList<>();
+        List<Resources.Deployment> deployments = new ArrayList<>();
         List<Pod> pods = new ArrayList<>();
         for (int d = 0; d < DEPLOYMENTS; d++) {
             String name = "deployment-" + d;
-            BundleDeployment bd = new BundleDeployment();
-            bd.getMetadata().setName(name);
-            bd.getMetadata().setNamespace("ns");
-            var spec = new BundleDeploymentSpec();
-            spec.setBundle("bundle-" + d);
-            spec.setGroups(List.of(new BundleDeploymentSpec.Group("default", 1)));
-            bd.setSpec(spec);
-            deployments.add(bd);
+            deployments.add(new Resources.Deployment(
+                    new Resources.Meta("BundleDeployment", "ns", name, Map.of(), java.util.Optional.empty()),
+                    Resources.Generation.LEGACY, java.util.Optional.of("bundle-" + d), java.util.Optional.empty(),
+                    List.of(new Resources.Group("default", 1)), java.util.Optional.empty(), List.of(), List.of()));
             for (int p = 0; p < PODS_PER_DEPLOYMENT; p++) {
                 String podName = p == 0 ? name + "-cache-0" : name + "-default-" + (p - 1);
                 pods.add(pod(podName, name));
@@ -58,16 +51,16 @@ class ScaleBenchmarkTest {
         long held = usedHeap() - before;
 
         PodMatcher matcher = new PodMatcher(rules);
-        ServingEvaluator evaluator = new ServingEvaluator(rules);
-        Set<String> names = new LinkedHashSet<>(deployments.stream().map(d -> d.getMetadata().getName()).toList());
+        ServingEvaluator evaluator = new ServingEvaluator(matcher, java.time.Duration.ofMinutes(45));
         int served = 0;
         long best = Long.MAX_VALUE;
         for (int round = 0; round < 5; round++) {
             long start = System.nanoTime();
-            var matched = matcher.match(names, pods);
+            var matched = matcher.match(deployments, pods);
             served = 0;
-            for (BundleDeployment d : deployments) {
-                if (evaluator.evaluate(d, matched.get(d.getMetadata().getName())).serving().served()) {
+            java.time.Instant now = java.time.Instant.now();
+            for (Resources.Deployment d : deployments) {
+                if (evaluator.evaluate(d, matched.get(PodMatcher.key(d)), now).serving().served()) {
                     served++;
                 }
             }
