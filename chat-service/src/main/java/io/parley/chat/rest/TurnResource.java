@@ -118,12 +118,15 @@ public class TurnResource {
         response.putHeader("X-Turn-Id", turnId.toString());
         response.putHeader("X-Accel-Buffering", "no");
         response.putHeader("Cache-Control", "no-cache");
-        return events.map(e -> sse.newEventBuilder()
-                .id(Long.toString(e.seq()))
-                .name(e.name())
-                .mediaType(MediaType.TEXT_PLAIN_TYPE)
-                .data(String.class, e.data().toString())
-                .build());
+        // a saving event is not in the turn's log: no id, so Last-Event-ID stays at the last logged event
+        return events.map(e -> {
+            OutboundSseEvent.Builder b = sse.newEventBuilder().name(e.name()).mediaType(MediaType.TEXT_PLAIN_TYPE)
+                    .data(String.class, e.data().toString());
+            if (e.logged()) {
+                b.id(Long.toString(e.seq()));
+            }
+            return b.build();
+        });
     }
 
     private static long parseLastEventId(String value) {

@@ -30,7 +30,8 @@ import io.smallrye.mutiny.subscription.Cancellable;
  * <li>{@code {"type":"resume","turn_id":"...","last_event_id":n}} replays after n and follows;</li>
  * <li>{@code {"type":"regenerate","message_id":"..."}} answers a user message again.</li>
  * </ul>
- * Server messages: {@code {"event":"message_start|delta|metrics|message_end|error","id":n,"turn_id":"...","data":{...}}};
+ * Server messages: {@code {"event":"message_start|delta|metrics|message_end|error|saving","id":n,"turn_id":"...",
+ * "data":{...}}} ({@code id} null for {@code saving}, which is not part of the turn's log);
  * a rejected request answers {@code {"event":"error","data":{"message","type","param","code","status"}}}. Closing the
  * socket does not stop a turn. Authentication and ownership are checked at the upgrade ({@link ChatUpgradeCheck}).
  */
@@ -101,7 +102,11 @@ public class ChatSocket {
         Cancellable sub = turns.events(caller, sessionId, turnId, after).subscribe().with(e -> {
             ObjectNode out = mapper.createObjectNode();
             out.put("event", e.name());
-            out.put("id", e.seq());
+            if (e.logged()) {
+                out.put("id", e.seq());
+            } else {
+                out.putNull("id");
+            }
             out.put("turn_id", turnId.toString());
             out.set("data", e.data());
             send(connection, out);
