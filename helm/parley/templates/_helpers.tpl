@@ -239,6 +239,14 @@ for open streams; Quarkus's own delay would only add to it, and its shutdown the
   value: "true"
 - name: PARLEY_PROXY_URL
   value: {{ include "parley.url" (dict "root" $root "component" "proxy") | quote }}
+{{- /* the replica's name as owner of its turns (a random id is added at start: unique with no configuration) */}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- /* on SIGTERM running turns may finish for this long, then end as interrupted before SIGKILL */}}
+- name: PARLEY_TURNS_DRAIN_TIMEOUT
+  value: {{ printf "%ds" (int (sub (int $values.terminationGracePeriodSeconds) (add (int $root.Values.shutdown.delaySeconds) 15))) | quote }}
 - name: PARLEY_WEB_CLIENT_SECRET
   valueFrom:
     secretKeyRef:

@@ -284,15 +284,33 @@ class ChartBehaviourTest {
         assertThat(ofType(docs("default"), Ingress.class)).isEmpty();
     }
 
+    /** Issue 14: any chat-service replica serves any turn, so nothing pins a browser to one pod. */
     @Test
-    void chatServiceKeepsABrowserOnOneReplicaWhileTheOthersSpreadFreely() {
-        List<Manifests.Doc> docs = docs("default");
-        Service chat = find(docs, "Service", "parley-chat").as(Service.class);
-        assertThat(chat.getSpec().getSessionAffinity()).isEqualTo("ClientIP");
-        for (String other : List.of("parley-proxy", "parley-registry", "parley-usage")) {
-            assertThat(find(docs, "Service", other).as(Service.class).getSpec().getSessionAffinity())
-                    .as(other).isNull();
+    void noServicePinsClientsAndChatServiceRunsTwoReplicasThatDrainTheirTurnsBeforeSigkill() {
+        for (String valueSet : Chart.VALUE_SETS) {
+            List<Manifests.Doc> docs = docs(valueSet);
+            for (Service s : ofType(docs, Service.class)) {
+                assertThat(s.getSpec().getSessionAffinity()).as("%s in %s", s.getMetadata().getName(), valueSet)
+                        .isNotEqualTo("ClientIP");
+            }
+            Checks.PodOf chat = pod(docs, "chat");
+            Map<String, String> env = Checks.resolvedEnv(chat, docs);
+            long grace = chat.spec().getTerminationGracePeriodSeconds();
+            long delay = seconds(env.get("QUARKUS_SHUTDOWN_DELAY"));
+            long drain = seconds(env.get("PARLEY_TURNS_DRAIN_TIMEOUT"));
+            assertThat(drain).as("running turns get most of the grace period (%s)", valueSet).isGreaterThan(grace / 2);
+            assertThat(delay + drain).as("the rest are marked interrupted before SIGKILL (%s)", valueSet)
+                    .isLessThan(grace - 5);
+            assertThat(chat.spec().getContainers().get(0).getEnv()).as("replica names come from the pod")
+                    .anySatisfy(e -> {
+                        assertThat(e.getName()).isEqualTo("POD_NAME");
+                        assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+                    });
         }
+        Deployment chat = ofType(docs("default"), Deployment.class).stream()
+                .filter(d -> d.getMetadata().getName().equals("parley-chat")).findFirst().orElseThrow();
+        assertThat(chat.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(chat.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
     }
 
     @Test

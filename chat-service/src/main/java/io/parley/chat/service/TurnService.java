@@ -45,6 +45,7 @@ public class TurnService {
     private final TurnFeed feed;
     private final ChatConfig config;
     private final ObjectMapper mapper;
+    private volatile long drainStarted;
 
     public TurnService(ChatRepository repository, TurnRepository turnRows, SessionService sessions,
             TurnStarter starter, TurnRunner runner, TurnLog log, TurnFeed feed, ChatConfig config,
@@ -223,15 +224,20 @@ public class TurnService {
 
     /** SIGTERM, before the shutdown delay: readiness is going down; new turns are refused from now on. */
     void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
+        drainStarted = System.nanoTime();
         starter.drain();
         Log.infof("shutting down: new turns are refused; %d running turn(s) may finish", log.local().size());
     }
 
     /**
-     * On shutdown, running turns get up to {@code parley.turns.drain-timeout} to finish; the rest end as interrupted
+     * On shutdown, running turns get up to {@code parley.turns.drain-timeout} after SIGTERM to finish; the rest end as
+     * interrupted
      * with their partial text stored (another replica would otherwise do it once their lease runs out).
      */
     void onShutdown(@Observes ShutdownEvent event) {
+        if (drainStarted == 0) {
+            drainStarted = System.nanoTime();
+        }
         starter.drain();
         List<Turn> running = List.copyOf(log.local());
         if (running.isEmpty()) {
@@ -239,7 +245,8 @@ public class TurnService {
         }
         Log.infof("shutting down: waiting up to %s for %d running turn(s)", config.turns().drainTimeout(),
                 running.size());
-        long deadline = System.nanoTime() + config.turns().drainTimeout().toNanos();
+        // counted from SIGTERM (the shutdown delay and the HTTP drain came first), so the pod's grace period holds
+        long deadline = drainStarted + config.turns().drainTimeout().toNanos();
         for (Turn turn : running) {
             waitFor(turn.finished(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
