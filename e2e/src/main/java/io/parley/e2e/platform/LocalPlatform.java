@@ -259,6 +259,97 @@ public final class LocalPlatform implements AutoCloseable {
         awaitReady(process, restart.readyUrl(), SERVICE_START_TIMEOUT);
     }
 
+    /**
+     * Kills one process of the running platform at once (SIGKILL to it and its descendants, no shutdown hooks), as a
+     * node failure or an OOM kill would; {@link #restartProcess(String)} starts it again with the same environment.
+     */
+    public void killProcess(String name) {
+        ManagedProcess process = untrack(name);
+        say("killing " + name + " (SIGKILL) on purpose");
+        process.kill();
+    }
+
+    /**
+     * Sends SIGTERM to one process of the running platform and returns at once, as the kubelet does when a pod is
+     * deleted; the future completes with the exit code. The process is no longer tracked, so
+     * {@link #restartProcess(String)} may start it again once it has exited.
+     */
+    public CompletableFuture<Integer> terminateProcess(String name) {
+        ManagedProcess process = untrack(name);
+        say("sending SIGTERM to " + name + " on purpose");
+        return process.terminate();
+    }
+
+    /** The PID of one running process of the platform (for tests that watch it from outside). */
+    public long pid(String name) {
+        synchronized (processes) {
+            return processes.stream().filter(p -> p.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(name + " is not running")).pid();
+        }
+    }
+
+    /**
+     * Starts another chat-service process ({@code name}, for example {@code chat-service-b}) on {@code port} with the
+     * same database, identity provider and peers as {@link #CHAT}: a second replica behind the same Service. Returns
+     * once it answers ready; stopped with the platform, and by {@link #stopProcess}/{@link #killProcess}.
+     */
+    public void startChatReplica(String name, int port) {
+        Restart chat = restarts.get(CHAT);
+        if (chat == null) {
+            throw new IllegalStateException("the platform is not started");
+        }
+        Map<String, String> env = new LinkedHashMap<>(chat.env());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        Path workDir = dataDir.resolve("work").resolve(name);
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String readyUrl = "http://127.0.0.1:" + port + "/q/health/ready";
+        restarts.put(name, new Restart(chat.command(), Map.copyOf(env), workDir, readyUrl));
+        say("starting " + name + " on 127.0.0.1:" + port);
+        ManagedProcess process = track(ManagedProcess.start(name, chat.command(), env, workDir, logFile(name)));
+        awaitReady(process, readyUrl, SERVICE_START_TIMEOUT);
+    }
+
+    /**
+     * Stops the platform's PostgreSQL (fast shutdown: open connections are cut, as in a database restart or
+     * failover); {@link #startDatabase()} brings it back on the same port with the same data.
+     */
+    public synchronized void stopDatabase() {
+        PlatformDatabase db = database;
+        if (db == null) {
+            throw new IllegalStateException("PostgreSQL is not running");
+        }
+        database = null;
+        say("stopping PostgreSQL on purpose");
+        db.close();
+    }
+
+    /** Starts PostgreSQL again after {@link #stopDatabase()}, same port and data directory; returns once it accepts. */
+    public synchronized void startDatabase() {
+        if (database != null) {
+            throw new IllegalStateException("PostgreSQL is already running");
+        }
+        say("starting PostgreSQL again on 127.0.0.1:" + ports.postgres());
+        database = PlatformDatabase.start(dataDir.resolve("postgres"), ports.postgres(), logs().resolve("postgres.log"));
+    }
+
+    /** A JDBC URL of one of the platform's databases ({@code parley_chat}, {@code parley_proxy}, {@code parley_usage}). */
+    public String jdbcUrl(String databaseName) {
+        return "jdbc:postgresql://127.0.0.1:" + ports.postgres() + "/" + databaseName;
+    }
+
+    private ManagedProcess untrack(String name) {
+        synchronized (processes) {
+            ManagedProcess process = processes.stream().filter(p -> p.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(name + " is not running"));
+            processes.remove(process);
+            return process;
+        }
+    }
+
     /** The e2e port plan also configures the fault models; {@code make run} does not. */
     public boolean faultModels() {
         return ports.equals(PortPlan.e2e());

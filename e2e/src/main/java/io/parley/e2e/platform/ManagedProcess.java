@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
@@ -79,6 +80,22 @@ final class ManagedProcess {
         } catch (IOException | UncheckedIOException e) {
             return "(log " + log + " unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    /** SIGKILL to the process and all its descendants; returns once they are gone. */
+    void kill() {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle handle : tree) {
+            handle.onExit().join();
+        }
+    }
+
+    /** SIGTERM to the process (its own shutdown runs); the future completes with its exit code. */
+    CompletableFuture<Integer> terminate() {
+        process.destroy();
+        return process.onExit().thenApply(Process::exitValue);
     }
 
     /**
