@@ -37,13 +37,15 @@ build-if-needed: # build only when a jar is missing or a source or POM changed s
 	fi; \
 	if [ -n "$$stale" ]; then echo "building ($$stale)"; $(MAKE) --no-print-directory build; fi
 
+# The browser tests' Chromium goes in as -De2e.chromium, not under parley.*: surefire hands every -D property to each
+# test JVM, and the services' @ConfigMapping(prefix = "parley") refuses a parley.* property it does not know.
 test: ## every test: unit and @QuarkusTest in each module, then the e2e ITs (real Keycloak, PostgreSQL, browser)
 	@chromium=$$(scripts/ensure-chromium.sh) && echo "browser tests use $$chromium" && \
-		$(MVN) $(MVN_FLAGS) verify -Dparley.chromium="$$chromium"
+		$(MVN) $(MVN_FLAGS) verify -De2e.chromium="$$chromium"
 
 test-e2e: ## only the e2e ITs, against the already packaged jars (after `make build`)
 	@chromium=$$(scripts/ensure-chromium.sh) && echo "browser tests use $$chromium" && \
-		$(MVN) $(MVN_FLAGS) -pl e2e verify -Dparley.chromium="$$chromium"
+		$(MVN) $(MVN_FLAGS) -pl e2e verify -De2e.chromium="$$chromium"
 
 format: ## format the Java sources and sort imports (the build does this too)
 	$(MVN) $(MVN_FLAGS) -q process-sources

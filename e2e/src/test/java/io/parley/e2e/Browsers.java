@@ -12,7 +12,7 @@ import com.microsoft.playwright.Playwright;
 /**
  * Debian's Chromium driven by Playwright for Java. Playwright never downloads a browser here
  * ({@code PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD}); {@code make test} finds or installs
- * {@code chromium} first ({@code scripts/ensure-chromium.sh}) and passes its path as {@code -Dparley.chromium}.
+ * {@code chromium} first ({@code scripts/ensure-chromium.sh}) and passes its path as {@code -De2e.chromium}.
  */
 public final class Browsers implements AutoCloseable {
 
@@ -29,10 +29,10 @@ public final class Browsers implements AutoCloseable {
     }
 
     public static Browsers chromium() {
-        Path executable = Path.of(System.getProperty("parley.chromium", "/usr/bin/chromium"));
+        Path executable = Path.of(System.getProperty("e2e.chromium", "/usr/bin/chromium"));
         if (!Files.isExecutable(executable)) {
             throw new IllegalStateException("no Chromium at " + executable + ": run the tests with `make test` (it installs "
-                    + "Debian's chromium as root), `sudo apt-get install -y chromium`, or point -Dparley.chromium at one");
+                    + "Debian's chromium as root), `sudo apt-get install -y chromium`, or point -De2e.chromium at one");
         }
         Playwright playwright = Playwright.create(new Playwright.CreateOptions()
                 .setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
