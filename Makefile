@@ -18,7 +18,7 @@ help: ## list the targets
 	@echo "Parley — make <target>:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: build-if-needed ## start the whole platform on the ports of BRIEF §8 (builds what is missing); Ctrl-C stops it
+run: build-if-needed ## start the whole platform on the ports of design §8 (builds what is missing); Ctrl-C stops it
 	@$(JAVA) -Dparley.root="$(CURDIR)" -cp "e2e/target/classes:$$(cat $(LAUNCHER_CP))" \
 		io.parley.e2e.platform.LocalPlatform --data "$(DATA)"; \
 	status=$$?; [ $$status -eq 130 ] || [ $$status -eq 143 ] || exit $$status

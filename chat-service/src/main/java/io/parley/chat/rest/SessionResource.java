@@ -35,7 +35,7 @@ import io.parley.chat.service.SessionView;
 import io.parley.chat.service.UpdateSessionRequest;
 import io.quarkus.security.Authenticated;
 
-/** Chat sessions of the caller (BRIEF §5). */
+/** Chat sessions of the caller (design §5). */
 @Path("/v1/chat/sessions")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)

@@ -5,7 +5,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The typed payloads of a turn's events (BRIEF §5), serialized with the application's snake_case mapper into the
+ * The typed payloads of a turn's events (design §5), serialized with the application's snake_case mapper into the
  * {@code data} of SSE events, WebSocket messages and the shared turn log. Field order is the wire order.
  */
 public final class TurnEvents {

@@ -26,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
- * Starts the whole Parley platform on one machine without Docker or a cluster (BRIEF §7): one embedded PostgreSQL,
+ * Starts the whole Parley platform on one machine without Docker or a cluster (design §7): one embedded PostgreSQL,
  * Keycloak from its Maven Central distribution with the realm of {@code config/keycloak/parley-realm.json}, the model
  * simulator, and the four services as packaged jars, each bound to 127.0.0.1 on the ports of a {@link PortPlan}.
  * <p>

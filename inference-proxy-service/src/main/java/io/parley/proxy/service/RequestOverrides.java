@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.proxy.rest.ApiError;
 
 /**
- * Per-call overrides (BRIEF §4 envelope): the JSON object of the {@code X-Parley-Overrides} request header, merged key by
+ * Per-call overrides (design §4 envelope): the JSON object of the {@code X-Parley-Overrides} request header, merged key by
  * key over the upstream chat-completions (or completions) body just before it is forwarded. The override wins; a
  * {@code null} value removes the key. Keys the proxy owns ({@link #PROTECTED}) are refused, as are values that are not a
  * JSON object or longer than {@link #MAX_LENGTH}.

@@ -6,7 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * One recorded call (BRIEF §6), exactly the shape of the ingest contract in docs/architecture.md. Optional numbers and
+ * One recorded call (design §6), exactly the shape of the ingest contract in docs/architecture.md. Optional numbers and
  * strings are null when unknown.
  */
 public record UsageEvent(
