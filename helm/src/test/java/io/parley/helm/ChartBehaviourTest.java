@@ -116,6 +116,33 @@ class ChartBehaviourTest {
                 Manifests.parse(Chart.render("default", "crds:\n  keep: false\n")), CustomResourceDefinition.class);
         assertThat(notKept).hasSize(2).allSatisfy(crd -> assertThat(crd.getMetadata().getAnnotations())
                 .doesNotContainKey("helm.sh/resource-policy"));
+
+    }
+
+    /**
+     * The current generation's CRDs (Model, ModelProfile, ModelBundle, ModelDeployment) are SambaStack 2.x's own: the
+     * chart renders them only when asked (crds.installCurrent), so an install next to SambaStack never takes them over.
+     */
+    @Test
+    void currentGenerationCrdsAreRenderedOnlyWhenAskedForAndKept() {
+        List<String> current = List.of("models.sambanova.ai", "modelprofiles.sambanova.ai",
+                "modelbundles.sambanova.ai", "modeldeployments.sambanova.ai");
+        assertThat(ofType(docs("default"), CustomResourceDefinition.class))
+                .extracting(crd -> crd.getMetadata().getName()).doesNotContainAnyElementsOf(current);
+
+        List<CustomResourceDefinition> both = ofType(
+                Manifests.parse(Chart.render("default", "crds:\n  installCurrent: true\n")),
+                CustomResourceDefinition.class);
+        assertThat(both).extracting(crd -> crd.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.Stream.concat(current.stream(),
+                        java.util.stream.Stream.of("bundles.sambanova.ai", "bundledeployments.sambanova.ai")).toList());
+        assertThat(both).allSatisfy(crd -> assertThat(crd.getMetadata().getAnnotations())
+                .containsEntry("helm.sh/resource-policy", "keep"));
+
+        List<CustomResourceDefinition> onlyCurrent = ofType(Manifests.parse(Chart.render("default",
+                "crds:\n  install: false\n  installCurrent: true\n")), CustomResourceDefinition.class);
+        assertThat(onlyCurrent).extracting(crd -> crd.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(current);
     }
 
     @Test

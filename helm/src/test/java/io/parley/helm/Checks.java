@@ -164,7 +164,7 @@ final class Checks {
         });
         assertThat(rules).anySatisfy(rule -> {
             assertThat(rule.getApiGroups()).containsExactly("sambanova.ai");
-            assertThat(rule.getResources()).containsExactlyInAnyOrder("bundles", "bundledeployments");
+            assertThat(rule.getResources()).containsExactlyInAnyOrderElementsOf(RegistryKinds.plurals());
             assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
             assertThat(rule.getResourceNames()).isNullOrEmpty();
             assertThat(rule.getNonResourceURLs()).isNullOrEmpty();

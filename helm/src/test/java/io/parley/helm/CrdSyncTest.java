@@ -41,7 +41,8 @@ class CrdSyncTest {
                 chart.keySet().stream().map(name -> Chart.DIR.resolve("files/crds").resolve(name)).toList())
                 .stream().map(doc -> doc.as(CustomResourceDefinition.class)).toList();
         assertThat(crds).extracting(crd -> crd.getMetadata().getName())
-                .containsExactlyInAnyOrder("bundles.sambanova.ai", "bundledeployments.sambanova.ai");
+                .containsExactlyInAnyOrderElementsOf(RegistryKinds.plurals().stream().map(p -> p + ".sambanova.ai")
+                        .toList());
         assertThat(crds).allSatisfy(crd -> {
             assertThat(crd.getSpec().getGroup()).isEqualTo("sambanova.ai");
             assertThat(crd.getSpec().getScope()).isEqualTo("Namespaced");

@@ -39,7 +39,8 @@ final class Manifests {
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Kinds of the custom resources Parley defines; they are checked against their CRD's schema instead. */
-    static final Set<String> CUSTOM_KINDS = Set.of("Bundle", "BundleDeployment");
+    static final Set<String> CUSTOM_KINDS = Set.of("Bundle", "BundleDeployment", "Model", "ModelProfile",
+            "ModelBundle", "ModelDeployment");
 
     private Manifests() {
     }
