@@ -71,26 +71,22 @@ final class ProxyStreamReader {
     }
 
     /** Reads one API's stream events into listener calls; sets {@code done} when the stream ended (either way). */
-    private abstract static class StreamReader {
-        final ProxyStreamListener listener;
-        final AtomicBoolean done;
+    private interface StreamReader {
+        void event(String name, JsonNode data, String raw);
+    }
 
-        StreamReader(ProxyStreamListener listener, AtomicBoolean done) {
+    /** {@code /v1/chat/completions}: content deltas, the usage chunk, then {@code [DONE]}. */
+    private final class ChatCompletionsReader implements StreamReader {
+        private final ProxyStreamListener listener;
+        private final AtomicBoolean done;
+
+        ChatCompletionsReader(ProxyStreamListener listener, AtomicBoolean done) {
             this.listener = listener;
             this.done = done;
         }
 
-        abstract void event(String name, JsonNode data, String raw);
-    }
-
-    /** {@code /v1/chat/completions}: content deltas, the usage chunk, then {@code [DONE]}. */
-    private final class ChatCompletionsReader extends StreamReader {
-        ChatCompletionsReader(ProxyStreamListener listener, AtomicBoolean done) {
-            super(listener, done);
-        }
-
         @Override
-        void event(String name, JsonNode chunk, String raw) {
+        public void event(String name, JsonNode chunk, String raw) {
             if ("error".equals(name) || chunk.hasNonNull("error")) {
                 ErrorInfo error = errorInfo(mapper, raw, "inference proxy reported an error");
                 done.set(true);
@@ -120,13 +116,17 @@ final class ProxyStreamReader {
      * {@code response.incomplete}, e.g. cut by {@code max_output_tokens}) ends it with the usage;
      * {@code response.failed} and {@code error} end it as failed.
      */
-    private final class ResponsesReader extends StreamReader {
+    private final class ResponsesReader implements StreamReader {
+        private final ProxyStreamListener listener;
+        private final AtomicBoolean done;
+
         ResponsesReader(ProxyStreamListener listener, AtomicBoolean done) {
-            super(listener, done);
+            this.listener = listener;
+            this.done = done;
         }
 
         @Override
-        void event(String name, JsonNode data, String raw) {
+        public void event(String name, JsonNode data, String raw) {
             String type = data.path("type").asText(name == null ? "" : name);
             switch (type) {
                 case "response.output_text.delta" -> {
@@ -167,15 +167,18 @@ final class ProxyStreamReader {
      * Anthropic {@code /v1/messages}: {@code content_block_delta} text deltas, usage from {@code message_start} and
      * {@code message_delta}, {@code message_stop} ends it; {@code error} ends it as failed.
      */
-    private final class MessagesReader extends StreamReader {
+    private final class MessagesReader implements StreamReader {
+        private final ProxyStreamListener listener;
+        private final AtomicBoolean done;
         private final ObjectNode usage = mapper.createObjectNode();
 
         MessagesReader(ProxyStreamListener listener, AtomicBoolean done) {
-            super(listener, done);
+            this.listener = listener;
+            this.done = done;
         }
 
         @Override
-        void event(String name, JsonNode data, String raw) {
+        public void event(String name, JsonNode data, String raw) {
             String type = data.path("type").asText(name == null ? "" : name);
             switch (type) {
                 case "content_block_delta" -> {
