@@ -1628,6 +1628,8 @@ async function start() {
   }
   renderAll();
   $('input').focus();
+  // the page has its profile, models, chats and the chat of the address: what the browser tests wait for
+  document.body.dataset.ready = 'true';
 }
 
 start();

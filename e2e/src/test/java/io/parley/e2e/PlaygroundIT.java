@@ -57,7 +57,8 @@ class PlaygroundIT {
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Send").setExact(true)).click();
 
         // the user's message, then the assistant's streamed answer and the metrics line of the finished turn
-        assertThat(page.getByText("Hello from the browser test")).isVisible();
+        // scoped to the transcript: the chat list shows the same text once the session takes its title from it
+        assertThat(page.getByLabel("Messages").getByText("Hello from the browser test")).isVisible();
         Locator answer = page.locator(".msg.assistant").last();
         assertThat(answer).isVisible();
         assertThat(answer).not().hasText("");

@@ -162,7 +162,8 @@ class PlaygroundUiIT extends BrowserIT {
         String before = body.textContent();
 
         page.reload();
-        // the page reopens the chat from its URL and follows the running turn to its end
+        // the page reopens the chat from its URL, with the parameters it was sent with, and follows the running turn
+        assertThat(page.getByLabel("Max tokens")).hasValue("250");
         assertThat(page.locator(".msg.user")).containsText("A turn that survives a reload");
         awaitAnswerEnd(page);
         String after = lastAnswer(page).locator(".body").textContent();

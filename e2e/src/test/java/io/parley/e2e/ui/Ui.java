@@ -56,6 +56,8 @@ final class Ui implements AutoCloseable {
         page.locator("#password").fill(user);
         page.locator("#kc-login").click();
         assertThat(page.locator("header")).containsText(user);
+        // start() has finished: a field filled earlier could still be rewritten by the chat the page opens
+        assertThat(page.locator("body[data-ready='true']")).hasCount(1);
         return page;
     }
 
