@@ -89,14 +89,22 @@ class UsagePageIT {
                 assertThat(page.locator("#chart-users")).hasAttribute("data-categories",
                         Pattern.compile("(?=.*\\balice\\b)(?=.*\\bbob\\b).*"));
                 Locator slowest = page.locator("#slowest tbody");
-                assertThat(slowest).containsText("alice");
-                assertThat(slowest).containsText("bob");
+                // the table holds the slowest calls of everyone: earlier test classes' long calls may fill it, so
+                // bob's call is looked for with the user filter below
+                assertThat(slowest.locator("tr")).not().hasCount(0);
                 assertTrue(Integer.parseInt(page.locator("#t-calls").textContent().replaceAll("\\D", "")) >= 2);
 
                 String csv = download(page);
                 assertTrue(csv.startsWith("request_id,timestamp,"), csv);
                 assertTrue(csv.contains(aliceSession), "admin's CSV holds alice's call:\n" + csv);
                 assertTrue(csv.contains(bobSession), "admin's CSV holds bob's call:\n" + csv);
+
+                // the admin can narrow everything to bob, whose call is in the tables then
+                page.locator("#f-user").fill("bob");
+                page.locator("#apply").click();
+                assertThat(page.locator("#chart-users")).hasAttribute("data-categories", "bob");
+                assertThat(slowest).containsText("bob");
+                assertThat(slowest).not().containsText("alice");
 
                 // the user filter narrows everything to alice
                 page.locator("#f-user").fill("alice");
