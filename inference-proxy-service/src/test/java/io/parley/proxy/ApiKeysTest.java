@@ -128,4 +128,15 @@ class ApiKeysTest {
                 .when().post("/v1/keys").then().statusCode(403).body("error.type", equalTo("permission_error"));
         given().when().get("/v1/keys").then().statusCode(401).body("error.type", equalTo("authentication_error"));
     }
+
+    /** Issue 15: a NUL in a key name answered 500 (PostgreSQL text cannot hold it). */
+    @Test
+    void aNulInAKeyNameAnswers400NamingTheField() {
+        given().header("Authorization", bearer("ivan")).contentType("application/json")
+                .body("{\"name\":\"my\\u0000key\"}")
+                .when().post("/v1/keys")
+                .then().statusCode(400).body("error.param", equalTo("name")).body("error.code", equalTo("invalid_text"));
+        given().header("Authorization", bearer("ivan")).when().get("/v1/keys").then().statusCode(200)
+                .body("data.size()", equalTo(0));
+    }
 }

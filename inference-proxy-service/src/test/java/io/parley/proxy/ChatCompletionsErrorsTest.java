@@ -47,6 +47,58 @@ class ChatCompletionsErrorsTest {
                 .body("error.code", equalTo("invalid_json"));
     }
 
+    /** Issue 15 "poison usage": a NUL in metadata made the outbox insert fail (jsonb), so the call went unbilled. */
+    @Test
+    void aNulInMetadataAnswers400NamingTheFieldBeforeAnythingIsRelayed() {
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
+                .body("{\"model\":\"sim-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                        + "\"metadata\":{\"user\":\"bad\\u0000\"}}")
+                .when().post("/v1/chat/completions")
+                .then().statusCode(400).body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("invalid_text"))
+                .body("error.param", equalTo("metadata.user"))
+                .body("error.message", containsString("NUL"));
+    }
+
+    @Test
+    void aNulInAMessageOfTheMessagesApiAnswers400WithItsPath() {
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
+                .header("anthropic-version", "2023-06-01")
+                .body("{\"model\":\"sim-chat\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":[{\"type\":\"text\",\"text\":\"a\\u0000b\"}]}]}")
+                .when().post("/v1/messages")
+                .then().statusCode(400)
+                // whichever error shape the route answers in, it names the value and the reason
+                .body(containsString("messages[0].content[0].text")).body(containsString("NUL"));
+    }
+
+    @Test
+    void anOverlongUtf8NulAnswers400RatherThanBeingDecodedToU0000() {
+        byte[] head = "{\"model\":\"sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi ".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tail = "\"}]}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xC0; // C0 80: the overlong form of U+0000 (RFC 3629 forbids it)
+        body[head.length + 1] = (byte) 0x80;
+        System.arraycopy(tail, 0, body, head.length + 2, tail.length);
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json").body(body)
+                .when().post("/v1/chat/completions")
+                .then().statusCode(400).body("error.code", equalTo("invalid_text"))
+                .body("error.param", equalTo("messages[0].content"))
+                .body("error.message", containsString("UTF-8"));
+    }
+
+    @Test
+    void aNulInTheOverridesHeaderAnswers400() {
+        given().header("Authorization", ProxyClient.bearer()).contentType("application/json")
+                .header("X-Parley-Overrides", "{\"user\":\"x\\u0000\"}")
+                .body(ChatCompletionsStreamingTest.chat("sim-chat", true).encode())
+                .when().post("/v1/chat/completions")
+                .then().statusCode(400).body("error.param", equalTo("X-Parley-Overrides"))
+                .body("error.message", containsString("NUL"));
+    }
+
     @Test
     void missingModelAnswers400NamingTheParameter() {
         given().header("Authorization", ProxyClient.bearer()).contentType("application/json")

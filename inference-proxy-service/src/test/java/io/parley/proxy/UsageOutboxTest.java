@@ -35,6 +35,9 @@ class UsageOutboxTest {
     @Inject
     DataSource dataSource;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     @AfterEach
     void usageServiceUp() {
         FakeServices.usageDown.set(false);
@@ -140,16 +143,51 @@ class UsageOutboxTest {
         assertEquals(1, Outbox.count(dataSource, "batch-" + b));
     }
 
+    /**
+     * Issue 15 "poison usage": a record PostgreSQL refuses as data (here JSON jsonb cannot parse; a {@code \u0000}
+     * escape is refused the same way) must not take the good records of its batch with it, nor block the ones behind
+     * it: it goes to usage_dead_letter with its reason, visible to admins, and is counted.
+     */
     @Test
-    void aBatchThatFailsWritesNothingOfIt() {
+    void aRecordPostgresRefusesIsDeadLetteredAndTheRestOfItsBatchIsWritten() throws Exception {
         String good = UUID.randomUUID().toString();
         String bad = UUID.randomUUID().toString();
+        String nul = UUID.randomUUID().toString();
+        double before = deadLettered();
         java.util.List<io.parley.proxy.usage.OutboxRepository.Pending> batch = java.util.List.of(
                 new io.parley.proxy.usage.OutboxRepository.Pending(good, eventJson(good)),
-                new io.parley.proxy.usage.OutboxRepository.Pending(bad, "{not json"));
+                new io.parley.proxy.usage.OutboxRepository.Pending(bad, "{not json"),
+                new io.parley.proxy.usage.OutboxRepository.Pending(nul,
+                        "{\"request_id\":\"" + nul + "\",\"metadata\":{\"k\":\"a\\u0000b\"}}"));
 
-        org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> repository.insertAll(batch));
-        assertTrue(Outbox.byRequestId(dataSource, good).isEmpty(), "the good row of a failed batch must not be written");
+        repository.insertAll(batch);
+
+        assertTrue(Outbox.byRequestId(dataSource, good).isPresent(), "the good row of the batch is written");
         assertTrue(Outbox.byRequestId(dataSource, bad).isEmpty());
+        assertTrue(Outbox.byRequestId(dataSource, nul).isEmpty());
+        assertEquals(before + 2, deadLettered());
+
+        // a single insert (the recorder's path for a call that ended alone, and its retry queue) does not throw either
+        String alone = UUID.randomUUID().toString();
+        repository.insert(alone, "{not json either");
+        assertEquals(before + 3, deadLettered());
+
+        var letters = given().baseUri(base.toString()).auth().oauth2(io.parley.testsupport.TestTokens.user("root", "admin"))
+                .get("/admin/usage/dead-letters?limit=1000").then().statusCode(200).extract().jsonPath();
+        java.util.List<String> ids = letters.getList("data.request_id");
+        assertTrue(ids.containsAll(java.util.List.of(bad, nul, alone)), ids.toString());
+        int at = ids.indexOf(nul);
+        assertTrue(letters.getString("data[" + at + "].reason").contains("22"), letters.getString("data[" + at + "]"));
+        assertTrue(letters.getString("data[" + at + "].event_json").contains("a\\u0000b"),
+                "the event is kept as sent: " + letters.getString("data[" + at + "].event_json"));
+
+        given().baseUri(base.toString()).auth().oauth2(io.parley.testsupport.TestTokens.user("alice", "user"))
+                .get("/admin/usage/dead-letters").then().statusCode(403);
+        given().baseUri(base.toString()).get("/admin/usage/dead-letters").then().statusCode(401);
+    }
+
+    private double deadLettered() {
+        io.micrometer.core.instrument.Counter counter = meters.find("parley_proxy_usage_dead_lettered").counter();
+        return counter == null ? 0 : counter.count();
     }
 }

@@ -74,6 +74,31 @@ class IngestResourceTest {
                 .statusCode(200).body("data", hasSize(2));
     }
 
+    /**
+     * Issue 15 "poison usage": an event with U+0000 (here in its metadata and in its model name) answered 500 for the
+     * whole batch and the good events were dropped with it. Now only that event is rejected, by index, naming where.
+     */
+    @Test
+    void aNulInOneEventRejectsThatEventAloneAndTheBatchIsStored() {
+        String user = "nul-user";
+        Instant now = Instant.now();
+        List<Map<String, Object>> batch = new ArrayList<>();
+        batch.add(Events.event(user, "m1", now));
+        batch.add(Events.with(Events.event(user, "m1", now), "metadata", Map.of("note", "bad\u0000value")));
+        batch.add(Events.with(Events.event(user, "m1", now), "model", "m\u0000"));
+        batch.add(Events.event(user, "m1", now));
+
+        Events.post(batch).statusCode(200)
+                .body("accepted", equalTo(2))
+                .body("rejected.index", contains(1, 2))
+                .body("rejected[0].reason", containsString("metadata.note"))
+                .body("rejected[0].reason", containsString("NUL"))
+                .body("rejected[1].reason", containsString("model"));
+
+        given().auth().oauth2(Events.ADMIN).queryParam("user", user).get("/admin/usage").then()
+                .statusCode(200).body("data", hasSize(2));
+    }
+
     @Test
     void storedEventKeepsEveryFieldOfTheContract() {
         Map<String, Object> e = Events.event("fields-user", "m-fields", Instant.parse("2026-11-22T06:30:00.123Z"));

@@ -50,6 +50,11 @@ public class KeysResource {
         if (name != null && name.length() > 255) {
             throw ApiError.badRequest("name is longer than 255 characters", "name", null);
         }
+        if (name != null && name.indexOf('\0') >= 0) {
+            // PostgreSQL text cannot hold it: a 400 naming the field, not a 500
+            throw ApiError.badRequest("name holds a NUL character (U+0000), which Parley does not accept", "name",
+                    "invalid_text");
+        }
         return Response.status(201).entity(keys.create(owner(), name)).build();
     }
 

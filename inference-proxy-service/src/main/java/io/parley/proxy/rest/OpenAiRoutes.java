@@ -24,6 +24,7 @@ import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.service.PromptTokenEstimate;
 import io.parley.proxy.service.RequestOverrides;
+import io.parley.proxy.service.TextHygiene;
 import io.parley.proxy.stream.CallContext;
 import io.parley.proxy.stream.EndpointKind;
 import io.parley.proxy.stream.RelayService;
@@ -206,14 +207,19 @@ public class OpenAiRoutes {
 
     private Prepared prepare(Buffer body, EndpointKind kind, RequestOverrides overrides) throws Exception {
         JsonNode parsed;
+        byte[] bytes = body == null ? new byte[0] : body.getBytes();
+        // strict UTF-8 before Jackson, which would decode an overlong C0 80 to U+0000
+        rejectUnclean(TextHygiene.check(bytes, null));
         try {
-            parsed = body == null || body.length() == 0 ? null : mapper.readTree(body.getBytes());
+            parsed = bytes.length == 0 ? null : mapper.readTree(bytes);
         } catch (Exception e) {
             throw ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
         }
         if (!(parsed instanceof ObjectNode object)) {
             throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
         }
+        // no NUL reaches the upstream, the usage record (jsonb) or a log line
+        rejectUnclean(TextHygiene.firstNul(object, ""));
         ObjectNode request = switch (kind) {
             case MESSAGES -> AnthropicToOpenAiTranslator.request(object);
             case RESPONSES -> ResponsesToOpenAiTranslator.request(object);
@@ -247,6 +253,13 @@ public class OpenAiRoutes {
         }
         return new Prepared(null, modelNode.asText(), stream, wantsUsage, metadata,
                 Buffer.buffer(mapper.writeValueAsBytes(request)), attachments, PromptTokenEstimate.of(request));
+    }
+
+    private static void rejectUnclean(TextHygiene.Finding finding) {
+        if (finding != null) {
+            throw ApiError.badRequest((finding.path() == null ? "the request body" : finding.path()) + " "
+                    + finding.reason(), finding.path(), "invalid_text");
+        }
     }
 
     private void route(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,

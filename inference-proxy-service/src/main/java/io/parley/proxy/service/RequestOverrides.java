@@ -56,6 +56,10 @@ public final class RequestOverrides {
         if (!(parsed instanceof ObjectNode object)) {
             throw invalid(HEADER + " must be a JSON object");
         }
+        TextHygiene.Finding nul = TextHygiene.firstNul(object, "");
+        if (nul != null) {
+            throw invalid(HEADER + (nul.path() == null ? "" : " " + nul.path()) + " " + nul.reason());
+        }
         List<String> refused = new ArrayList<>();
         object.fieldNames().forEachRemaining(key -> {
             if (PROTECTED.contains(key)) {

@@ -46,6 +46,11 @@ public class EventValidator {
         if (node == null || !node.isObject()) {
             throw new InvalidEvent("event must be a JSON object");
         }
+        String nul = firstNul(node, "");
+        if (nul != null) {
+            // PostgreSQL's text and jsonb cannot hold U+0000: this event alone is refused, never its batch
+            throw new InvalidEvent(nul + " holds a NUL character (U+0000), which cannot be stored");
+        }
         String requestId = requiredText(node, "request_id");
         Instant timestamp = timestamp(node);
         String model = requiredText(node, "model");
@@ -84,6 +89,35 @@ public class EventValidator {
                 source,
                 attachments(node),
                 bytes(node, "bytes_delivered"));
+    }
+
+    /** The path of the first string value or field name holding U+0000 ({@code metadata.k}), or {@code null}. */
+    static String firstNul(JsonNode node, String path) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\0') >= 0 ? (path.isEmpty() ? "event" : path) : null;
+        }
+        if (node.isObject()) {
+            var fields = node.fields();
+            while (fields.hasNext()) {
+                var f = fields.next();
+                String inner = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
+                if (f.getKey().indexOf('\0') >= 0) {
+                    return (path.isEmpty() ? "" : path + ".") + "a field name";
+                }
+                String found = firstNul(f.getValue(), inner);
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = firstNul(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private static Long bytes(JsonNode node, String field) throws InvalidEvent {
