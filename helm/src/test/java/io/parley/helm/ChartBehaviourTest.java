@@ -340,6 +340,43 @@ class ChartBehaviourTest {
         assertThat(chat.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
     }
 
+    /**
+     * Issue 14, rolling updates that keep running turns: in every value set chat-service never goes below its
+     * replicas during a rollout (a new pod is ready before an old one gets SIGTERM), its readiness probe drops first,
+     * a node drain takes one pod at a time, and an HPA, where enabled, never scales it below two.
+     */
+    @Test
+    void chatServiceKeepsTwoPodsThroughRolloutsDrainsAndScaling() {
+        for (String valueSet : Chart.VALUE_SETS) {
+            List<Manifests.Doc> docs = docs(valueSet);
+            Deployment chat = ofType(docs, Deployment.class).stream()
+                    .filter(d -> d.getMetadata().getName().equals("parley-chat")).findFirst().orElseThrow();
+            assertThat(chat.getSpec().getStrategy().getType()).as(valueSet).isEqualTo("RollingUpdate");
+            assertThat(chat.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+                    .as("no pod leaves before its successor is ready (%s)", valueSet).isZero();
+            assertThat(chat.getSpec().getTemplate().getSpec().getContainers().get(0).getReadinessProbe())
+                    .as("readiness, which drops during the shutdown delay (%s)", valueSet).isNotNull();
+            assertThat(seconds(Checks.resolvedEnv(pod(docs, "chat"), docs).get("QUARKUS_SHUTDOWN_DELAY")))
+                    .as("readiness drops before the drain (%s)", valueSet).isPositive();
+
+            PodDisruptionBudget pdb = ofType(docs, PodDisruptionBudget.class).stream()
+                    .filter(p -> p.getMetadata().getName().equals("parley-chat")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no PDB of chat-service in " + valueSet));
+            assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).as(valueSet).isEqualTo(1);
+            assertThat(pdb.getSpec().getSelector().getMatchLabels()).as("the PDB covers the chat pods (%s)", valueSet)
+                    .isEqualTo(chat.getSpec().getSelector().getMatchLabels());
+
+            for (HorizontalPodAutoscaler hpa : ofType(docs, HorizontalPodAutoscaler.class)) {
+                if (hpa.getSpec().getScaleTargetRef().getName().equals("parley-chat")) {
+                    assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
+                    assertThat(hpa.getSpec().getMinReplicas()).as("two replicas at least (%s)", valueSet)
+                            .isGreaterThanOrEqualTo(2);
+                    assertThat(chat.getSpec().getReplicas()).as("the HPA owns the count (%s)", valueSet).isNull();
+                }
+            }
+        }
+    }
+
     @Test
     void everyServiceSelectsPodsThatServeItsTargetPort() {
         for (String valueSet : Chart.VALUE_SETS) {
