@@ -225,7 +225,8 @@ class AttachmentTest {
         for (String attachment : bad) {
             as(ALICE).accept("text/event-stream").body(turnBody("bad", "", attachment))
                     .post("/v1/chat/sessions/" + id + "/turns")
-                    .then().statusCode(400).body("error.param", equalTo("attachments"));
+                    // the NUL in a name is named down to the field: attachments[0].name
+                    .then().statusCode(400).body("error.param", org.hamcrest.Matchers.startsWith("attachments"));
         }
         as(ALICE).accept("text/event-stream").body("{\"content\":\"bad\",\"attachments\":{}}")
                 .post("/v1/chat/sessions/" + id + "/turns").then().statusCode(400)

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import io.parley.chat.config.NulFreeText;
 import io.parley.chat.repository.DatabaseUnavailableException;
 import io.parley.chat.service.ApiException;
 import io.quarkus.logging.Log;
@@ -46,6 +47,13 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
         return json(403, ErrorBody.of("not allowed", "permission_error", null, "forbidden"));
+    }
+
+    @ServerExceptionMapper
+    public Response nulInText(NulFreeText.NulInText e) {
+        String param = e.param();
+        return json(400, ErrorBody.of((param == null ? "the request body" : param) + " " + e.getOriginalMessage(),
+                "invalid_request_error", param, "invalid_text"));
     }
 
     @ServerExceptionMapper
