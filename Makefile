@@ -10,6 +10,10 @@ JARS := $(foreach m,$(SERVICES),$(m)/target/quarkus-app/quarkus-run.jar)
 LAUNCHER_CP := e2e/target/classpath.txt
 BUILD_STAMP := target/.parley-build
 DATA := .local
+# where the registry of `make run` finds SambaStack deployments: stand-in (default: a mock API server with SambaStack's
+# kinds, started and stopped with the platform; not a real cluster), kubeconfig (the cluster of KUBECONFIG, read-only:
+# the registry only gets, lists and watches) or none (static endpoints only)
+CLUSTER ?= stand-in
 
 .DEFAULT_GOAL := help
 .PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs maven39 images
@@ -18,9 +22,9 @@ help: ## list the targets
 	@echo "Parley — make <target>:"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: build-if-needed ## start the whole platform on the ports of design §8 (builds what is missing); Ctrl-C stops it
+run: build-if-needed ## start the whole platform on the ports of design §8 (builds what is missing), with a stand-in SambaStack cluster; CLUSTER=kubeconfig reads the cluster of KUBECONFIG instead (read-only); Ctrl-C stops it
 	@$(JAVA) -Dparley.root="$(CURDIR)" -cp "e2e/target/classes:$$(cat $(LAUNCHER_CP))" \
-		io.parley.e2e.platform.LocalPlatform --data "$(DATA)"; \
+		io.parley.e2e.platform.LocalPlatform --data "$(DATA)" --cluster "$(CLUSTER)"; \
 	status=$$?; [ $$status -eq 130 ] || [ $$status -eq 143 ] || exit $$status
 
 build: ## package every module without running tests (service jars, launcher, Keycloak distribution)

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
@@ -91,6 +92,7 @@ public final class LocalPlatform implements AutoCloseable {
     private final Map<String, Restart> restarts = Collections.synchronizedMap(new LinkedHashMap<>());
     private PlatformDatabase database;
     private volatile boolean stopping;
+    private Cluster cluster = Cluster.NONE;
 
     /**
      * @param root the repository root (holds the modules' {@code target/quarkus-app} and {@code config/keycloak})
@@ -108,17 +110,20 @@ public final class LocalPlatform implements AutoCloseable {
         Path root = Path.of(System.getProperty("parley.root", "")).toAbsolutePath();
         Path data = root.resolve(".local");
         PortPlan ports = PortPlan.local();
+        Cluster cluster = Cluster.STAND_IN;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
                 case "--port-offset" -> ports = ports.shiftedBy(Integer.parseInt(args[++i]));
+                case "--cluster" -> cluster = Cluster.parse(args[++i]);
                 default -> {
-                    System.err.println("usage: LocalPlatform [--data DIR] [--port-offset N]");
+                    System.err.println("usage: LocalPlatform [--data DIR] [--port-offset N] "
+                            + "[--cluster stand-in|kubeconfig|none]");
                     System.exit(2);
                 }
             }
         }
-        LocalPlatform platform = new LocalPlatform(root, data, ports);
+        LocalPlatform platform = new LocalPlatform(root, data, ports).withCluster(cluster);
         Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "parley-shutdown"));
         try {
             platform.start();
@@ -160,6 +165,8 @@ public final class LocalPlatform implements AutoCloseable {
                 // a hang after the first byte ends with an error event after this much silence (default 60 s)
                 proxyEnv.put("PARLEY_PROXY_UPSTREAM_IDLE_TIMEOUT", "5s");
             }
+            addConfig(simulatorEnv, writeConfig("simulator-stand-in-models.properties", STAND_IN_SIMULATOR_MODELS));
+            configureCluster(registryEnv);
             ManagedProcess simulator = startService(SIMULATOR, ports.simulator(), simulatorEnv, "/health");
             ManagedProcess secondSimulator = null;
             if (faultModels()) {
@@ -365,6 +372,170 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /** Where the registry finds SambaStack deployments, besides its static endpoints. */
+    public enum Cluster {
+        /** Static endpoints only (the e2e platform; tests start a stand-in of their own). */
+        NONE,
+        /** {@code make run}'s default: the {@link StandInCluster}, a mock API server with SambaStack's kinds. */
+        STAND_IN,
+        /**
+         * The cluster of {@code KUBECONFIG} (else {@code ~/.kube/config}), read only: the registry only gets, lists
+         * and watches, and nothing here writes to it.
+         */
+        KUBECONFIG;
+
+        static Cluster parse(String text) {
+            return switch (text) {
+                case "stand-in", "standin" -> STAND_IN;
+                case "kubeconfig" -> KUBECONFIG;
+                case "none", "" -> NONE;
+                default -> throw new IllegalArgumentException("--cluster: stand-in, kubeconfig or none, not " + text);
+            };
+        }
+    }
+
+    /** The stand-in cluster's process name. */
+    public static final String STAND_IN_CLUSTER = "stand-in-cluster";
+    /** The serving name of the stand-in's ModelDeployment (a Model's {@code spec.name}); the simulator serves it. */
+    public static final String STAND_IN_MODEL = "Meta-Llama-3.3-70B-Instruct";
+    /** The serving name of the stand-in's BundleDeployment (a key of its Bundle's {@code spec.models}). */
+    public static final String STAND_IN_LEGACY_MODEL = "Meta-Llama-3.1-8B-Instruct";
+
+    /** Which cluster {@link #start()} has the registry read; {@link Cluster#NONE} unless set. */
+    public LocalPlatform withCluster(Cluster cluster) {
+        this.cluster = cluster;
+        return this;
+    }
+
+    /** Starts the stand-in cluster if asked, and points the registry's environment at the chosen cluster. */
+    private void configureCluster(Map<String, String> registryEnv) throws IOException {
+        switch (cluster) {
+            case NONE -> {
+            }
+            case STAND_IN -> {
+                Path kubeconfig = startStandInCluster(STAND_IN_CLUSTER, standInClusterPort(), "20s");
+                Map<String, String> env = standInRegistryEnv(kubeconfig);
+                addConfig(registryEnv, env.remove("QUARKUS_CONFIG_LOCATIONS"));
+                registryEnv.putAll(env);
+                registryEnv.put("PARLEY_REGISTRY_SOURCE", "kubernetes,static");
+            }
+            case KUBECONFIG -> {
+                String file = System.getenv("KUBECONFIG");
+                say("the registry reads the cluster of " + (file == null ? "~/.kube/config" : "KUBECONFIG=" + file)
+                        + " read-only (get, list and watch only)");
+                registryEnv.put("PARLEY_REGISTRY_SOURCE", "kubernetes,static");
+            }
+        }
+    }
+
+    /**
+     * Starts a {@link StandInCluster} as process {@code name} on 127.0.0.1:{@code port} (its own JVM, stopped with
+     * the platform or by {@link #stopProcess(String)}, and by itself when this JVM is gone), its pods ready after
+     * {@code readyAfter} ({@code 20s}, {@code never}: until a deployment's
+     * {@value StandInOperator#READY_AFTER_ANNOTATION} annotation says so). Returns its kubeconfig once it has
+     * loaded its objects.
+     */
+    public Path startStandInCluster(String name, int port, String readyAfter) throws IOException {
+        Path workDir = Files.createDirectories(dataDir.resolve("work").resolve(name));
+        Path kubeconfig = workDir.resolve("kubeconfig");
+        Files.deleteIfExists(kubeconfig);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-Xms16m", "-Xmx256m", "-XX:+UseSerialGC", "-cp", absoluteClassPath(),
+                StandInCluster.class.getName(), "--port", Integer.toString(port),
+                "--crds", root.resolve("k8s/crds").toString(), "--kubeconfig", kubeconfig.toString(),
+                "--namespace", StandInCluster.DEFAULT_NAMESPACE, "--ready-after", readyAfter,
+                "--parent-pid", Long.toString(ProcessHandle.current().pid()));
+        String readyUrl = "http://127.0.0.1:" + port + "/api/v1/namespaces/" + StandInCluster.DEFAULT_NAMESPACE
+                + "/configmaps/" + StandInCluster.READY_CONFIG_MAP;
+        restarts.put(name, new Restart(command, Map.of(), workDir, readyUrl));
+        say("starting " + name + " on 127.0.0.1:" + port + " (a stand-in: a mock API server with SambaStack's "
+                + "kinds, not a real cluster)");
+        ManagedProcess process = track(ManagedProcess.start(name, command, Map.of(), workDir, logFile(name)));
+        awaitReady(process, readyUrl, SERVICE_START_TIMEOUT);
+        return kubeconfig;
+    }
+
+    /**
+     * The environment of a registry that reads only the stand-in cluster of {@code kubeconfig}: {@code
+     * source=kubernetes}, the stand-in's namespace, and the simulator as that namespace's gateway (as SambaStack's
+     * API gateway serves every deployment of an installation).
+     */
+    public Map<String, String> standInRegistryEnv(Path kubeconfig) throws IOException {
+        String ns = StandInCluster.DEFAULT_NAMESPACE;
+        Path config = writeConfig("registry-stand-in.properties", """
+                # the stand-in cluster's namespace is served through one gateway: the local simulator
+                parley.registry.kubernetes.endpoints.gateways.%s=%s
+                """.formatted(ns, simulatorUrl()));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PARLEY_REGISTRY_SOURCE", "kubernetes");
+        env.put("KUBECONFIG", kubeconfig.toString());
+        env.put("PARLEY_REGISTRY_NAMESPACES", ns);
+        env.put("QUARKUS_CONFIG_LOCATIONS", config.toString());
+        return env;
+    }
+
+    /**
+     * Starts another process of {@code module} as {@code name} on {@code port}, with the environment {@code module}
+     * runs with in this platform plus {@code env} (a registry on another source, a proxy or chat-service on another
+     * registry). Returns once it answers ready; stopped with the platform and by {@link #stopProcess(String)}.
+     */
+    public void startServiceCopy(String name, String module, int port, Map<String, String> env) {
+        Restart of = restarts.get(module);
+        if (of == null) {
+            throw new IllegalStateException(module + " was not started by this platform");
+        }
+        Map<String, String> copy = new LinkedHashMap<>(of.env());
+        copy.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        copy.putAll(env);
+        Path workDir = dataDir.resolve("work").resolve(name);
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String readyUrl = "http://127.0.0.1:" + port + "/q/health/ready";
+        restarts.put(name, new Restart(of.command(), Map.copyOf(copy), workDir, readyUrl));
+        say("starting " + name + " (" + module + ") on 127.0.0.1:" + port);
+        ManagedProcess process = track(ManagedProcess.start(name, of.command(), copy, workDir, logFile(name)));
+        awaitReady(process, readyUrl, SERVICE_START_TIMEOUT);
+    }
+
+    /** The port of {@link #STAND_IN_CLUSTER} in {@code make run} (8095; e2e tests choose their own). */
+    private int standInClusterPort() {
+        return ports.simulator() + 5;
+    }
+
+    /** This JVM's class path with absolute entries, for a child JVM that runs in another directory. */
+    private static String absoluteClassPath() {
+        return Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().normalize().toString())
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+
+    /** Adds a config file to a process's {@code QUARKUS_CONFIG_LOCATIONS} (comma-separated, later files win). */
+    private static void addConfig(Map<String, String> env, Object file) {
+        if (file == null) {
+            return;
+        }
+        env.merge("QUARKUS_CONFIG_LOCATIONS", file.toString(), (a, b) -> a + "," + b);
+    }
+
+    /** The models of the stand-in cluster's Model and Bundle, served by the simulator like its demo models. */
+    private static final String STAND_IN_SIMULATOR_MODELS = """
+            # the serving names of the stand-in cluster's deployments (LocalPlatform, StandInCluster)
+            simulator.models."Meta-Llama-3.3-70B-Instruct".output=lorem
+            simulator.models."Meta-Llama-3.3-70B-Instruct".max-model-len=8192
+            simulator.models."Meta-Llama-3.3-70B-Instruct".ttft=50ms
+            simulator.models."Meta-Llama-3.3-70B-Instruct".inter-token-latency=10ms
+            simulator.models."Meta-Llama-3.3-70B-Instruct".default-max-tokens=40
+            simulator.models."Meta-Llama-3.1-8B-Instruct".output=lorem
+            simulator.models."Meta-Llama-3.1-8B-Instruct".max-model-len=8192
+            simulator.models."Meta-Llama-3.1-8B-Instruct".ttft=50ms
+            simulator.models."Meta-Llama-3.1-8B-Instruct".inter-token-latency=10ms
+            simulator.models."Meta-Llama-3.1-8B-Instruct".default-max-tokens=40
+            """;
+
     /** The e2e port plan also configures the fault models; {@code make run} does not. */
     public boolean faultModels() {
         return ports.equals(PortPlan.e2e());
@@ -539,6 +710,9 @@ public final class LocalPlatform implements AutoCloseable {
         wanted.put(USAGE, ports.usage());
         wanted.put(PROXY, ports.proxy());
         wanted.put(CHAT, ports.chat());
+        if (cluster == Cluster.STAND_IN) {
+            wanted.put(STAND_IN_CLUSTER, standInClusterPort());
+        }
         if (faultModels()) {
             wanted.put("the unreachable endpoint of " + DOWN_MODEL, downEndpointPort());
             wanted.put(SECOND_SIMULATOR, secondSimulatorPort());
@@ -705,6 +879,7 @@ public final class LocalPlatform implements AutoCloseable {
                   Simulator      %s
                   PostgreSQL     127.0.0.1:%d   user parley/parley, databases %s
                   Data and logs  %s/ (logs in %s/logs/)
+                  Cluster        %s
 
                   A token for scripts (client parley-cli, password grant):
                     curl -s -d grant_type=password -d client_id=parley-cli -d username=alice -d password=alice \\
@@ -713,8 +888,19 @@ public final class LocalPlatform implements AutoCloseable {
                 Press Ctrl-C to stop everything.
                 """, chatUrl(), keycloakUrl(), REALM, keycloakUrl(), registryUrl(), proxyUrl(), usageUrl(),
                 simulatorUrl(), ports.postgres(), String.join(", ", PlatformDatabase.DATABASES), data, data,
-                tokenUrl());
+                clusterLine(), tokenUrl());
         System.out.flush();
+    }
+
+    private String clusterLine() {
+        return switch (cluster) {
+            case NONE -> "none (static endpoints only)";
+            case STAND_IN -> "a stand-in, not SambaStack: mock API server http://127.0.0.1:" + standInClusterPort()
+                    + ", namespace " + StandInCluster.DEFAULT_NAMESPACE + ", its pods ready 20 s after start "
+                    + "(KUBECONFIG=" + dataDir.resolve("work").resolve(STAND_IN_CLUSTER).resolve("kubeconfig") + ")";
+            case KUBECONFIG -> "the cluster of " + Optional.ofNullable(System.getenv("KUBECONFIG"))
+                    .orElse("~/.kube/config") + ", read-only (the registry only gets, lists and watches)";
+        };
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
