@@ -176,19 +176,53 @@ function applyModels(all) {
   renderModels();
 }
 
-/** Follows the registry's change stream (relayed by chat-service); polling covers the time it is down. */
+/**
+ * Follows the registry's change stream (relayed by chat-service); polling covers the time it is down. A `snapshot`
+ * (or an older registry's `models`) replaces the list; a `delta` replaces its `upserted` entries by id and drops its
+ * `removed` ids, but only when its `base_revision` is the revision held: otherwise an event was missed and the stream
+ * is opened again, which starts with a snapshot.
+ */
 let modelStreamLive = false;
+const modelStream = { es: null, revision: null, entries: new Map() };
+function modelKey(m) {
+  return m.id || ((m.namespace || 'static') + '/' + m.deployment + '/' + m.name);
+}
+function applyModelEntries() {
+  state.modelsError = null;
+  applyModels([...modelStream.entries.values()]);
+}
 function followModelChanges() {
   if (!window.EventSource) return;
+  if (modelStream.es) modelStream.es.close();
   const es = new EventSource('/ui/models/changes');
-  es.addEventListener('models', (ev) => {
+  modelStream.es = es;
+  modelStream.revision = null;
+  const snapshot = (ev) => {
     modelStreamLive = true;
     try {
-      state.modelsError = null;
-      applyModels(JSON.parse(ev.data).models || []);
+      const body = JSON.parse(ev.data);
+      modelStream.entries = new Map((body.models || []).map((m) => [modelKey(m), m]));
+      modelStream.revision = body.revision;
+      applyModelEntries();
     } catch (e) { /* a bad event: the next one or the poll repairs it */ }
+  };
+  es.addEventListener('snapshot', snapshot);
+  es.addEventListener('models', snapshot);
+  es.addEventListener('delta', (ev) => {
+    let body;
+    try { body = JSON.parse(ev.data); } catch (e) { return; }
+    if (modelStream.revision === null || body.base_revision !== modelStream.revision) {
+      modelStreamLive = false;
+      followModelChanges(); // missed a revision: start again from a snapshot
+      return;
+    }
+    (body.removed || []).forEach((id) => modelStream.entries.delete(id));
+    (body.upserted || []).forEach((m) => modelStream.entries.set(modelKey(m), m));
+    modelStream.revision = body.revision;
+    modelStreamLive = true;
+    applyModelEntries();
   });
-  es.onerror = () => { modelStreamLive = false; };
+  es.onerror = () => { modelStreamLive = false; modelStream.revision = null; };
 }
 
 function renderModels() {

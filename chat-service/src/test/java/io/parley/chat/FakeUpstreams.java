@@ -46,6 +46,12 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
     public static final List<String> SIM_DELTAS = List.of("Hello", " from", " the", " simulator", ".");
     static final Set<String> MODELS = Set.of("sim-model", "fail-model", "vllm-fail-model", "hang-model", "slow-model",
             "down-model", "flood-model");
+    static final String CHANGES_SNAPSHOT = "{\"revision\":7,\"stale\":false,\"models\":[{\"id\":\"static/local-simulator/"
+            + "sim-model\",\"name\":\"sim-model\",\"deployment\":\"local-simulator\",\"state\":\"Ready\"}]}";
+    static final String CHANGES_DELTA = "{\"revision\":8,\"base_revision\":7,\"stale\":true,\"upserted\":[{\"id\":"
+            + "\"static/local-simulator/slow-model\",\"name\":\"slow-model\",\"state\":\"Pending\"}],"
+            + "\"removed\":[\"static/local-simulator/sim-model\"]}";
+    static final String CHANGES_LEGACY = "{\"revision\":9,\"models\":[]}";
     static final List<String> FLOOD = java.util.Collections.nCopies(256, "x".repeat(64 * 1024));
 
     private Vertx vertx;
@@ -115,6 +121,17 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
             json(res, 200, new JsonObject().put("requests", new JsonArray(List.copyOf(requests))));
         } else if (path.equals("/_fake/cancels")) {
             json(res, 200, new JsonObject().put("cancels", cancels.get()));
+        } else if (path.equals("/v1/models/changes")) {
+            if (!authorized(req)) {
+                return;
+            }
+            // the registry's change stream as docs/architecture.md has it, plus an older registry's event
+            res.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            res.write(": keep-alive\n\n");
+            res.write("event: snapshot\nid: 7\ndata: " + CHANGES_SNAPSHOT + "\n\n");
+            res.write("event: delta\nid: 8\ndata: " + CHANGES_DELTA + "\n\n");
+            res.write("event: models\nid: 9\ndata: " + CHANGES_LEGACY + "\n\n");
+            // left open, as the registry's; the client closes it
         } else if (path.equals("/v1/models/running")) {
             if (!authorized(req)) {
                 return;

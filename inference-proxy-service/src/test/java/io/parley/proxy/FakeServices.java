@@ -126,7 +126,8 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
         for (String url : urls) {
             endpoints.add(new JsonObject().put("url", url).putNull("credential_ref"));
         }
-        return new JsonObject().put("name", name).put("deployment", "fake-deployment").putNull("namespace")
+        return new JsonObject().put("id", "static/fake-deployment/" + name).put("name", name)
+                .put("deployment", "fake-deployment").putNull("namespace")
                 .put("source", "static").put("engine_type", "vllm").put("task", "chat").put("state", state)
                 .put("reason", reason).put("endpoints", endpoints).put("max_model_len", 4096);
     }
@@ -148,26 +149,73 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
         return models;
     }
 
-    /** Adds a model to the registry's change stream only, and pushes the new list to every follower. */
+    /**
+     * Adds a model to the registry's change stream only, and sends every follower a delta with that entry (as the
+     * registry does: a snapshot on connect, then only the entries that changed).
+     */
     public static synchronized void announce(JsonObject model) {
         announcedModels.add(model);
-        String event = changesEvent();
-        for (HttpServerResponse res : changeStreams) {
-            res.write(event);
+        broadcast(delta(revision.get(), new JsonArray().add(model), new JsonArray()));
+    }
+
+    /** Removes an announced model: every follower gets a delta naming its id in {@code removed}. */
+    public static synchronized void retract(String name) {
+        for (int i = 0; i < announcedModels.size(); i++) {
+            if (announcedModels.getJsonObject(i).getString("name").equals(name)) {
+                JsonObject gone = (JsonObject) announcedModels.remove(i);
+                broadcast(delta(revision.get(), new JsonArray(), new JsonArray().add(gone.getString("id"))));
+                return;
+            }
         }
     }
+
+    /**
+     * Adds a model but sends followers a delta that does not follow on from their revision (as if one was lost): a
+     * follower must notice and re-read the snapshot, which has the model.
+     */
+    public static synchronized void announceAfterAGap(JsonObject model) {
+        announcedModels.add(model);
+        revision.incrementAndGet(); // the lost revision
+        broadcast(delta(revision.get(), new JsonArray().add(model), new JsonArray()));
+    }
+
+    /** When set, new change streams speak the legacy protocol: a {@code models} event with the whole list. */
+    public static final AtomicBoolean legacyChangeStream = new AtomicBoolean();
+
+    /** Connections opened to the registry's change stream so far. */
+    public static final AtomicInteger changeStreamConnections = new AtomicInteger();
 
     public static int changeStreamFollowers() {
         return (int) changeStreams.stream().filter(r -> !r.closed()).count();
     }
 
-    private static synchronized String changesEvent() {
+    private static void broadcast(String event) {
+        for (HttpServerResponse res : changeStreams) {
+            res.write(event);
+        }
+    }
+
+    private static synchronized String delta(long base, JsonArray upserted, JsonArray removed) {
+        long rev = revision.incrementAndGet();
+        return "event: delta\nid: " + rev + "\ndata: " + new JsonObject().put("revision", rev)
+                .put("base_revision", base).put("stale", false).put("upserted", upserted).put("removed", removed)
+                .encode() + "\n\n";
+    }
+
+    private static synchronized String snapshotEvent() {
         JsonArray all = runningModels().copy();
         all.add(model("sim-pending", "Pending", "pod default-0 not ready: ContainersNotReady"));
         announcedModels.forEach(all::add);
-        long rev = revision.incrementAndGet();
-        return "event: models\nid: " + rev + "\ndata: "
-                + new JsonObject().put("revision", rev).put("models", all).encode() + "\n\n";
+        long rev = revision.get(); // a connection does not change the view
+        if (legacyChangeStream.get()) {
+            JsonArray withoutIds = new JsonArray(); // the old registry had no ids
+            all.forEach(m -> withoutIds.add(((JsonObject) m).copy().put("id", (String) null)));
+            all = withoutIds;
+            return "event: models\nid: " + rev + "\ndata: "
+                    + new JsonObject().put("revision", rev).put("models", all).encode() + "\n\n";
+        }
+        return "event: snapshot\nid: " + rev + "\ndata: "
+                + new JsonObject().put("revision", rev).put("stale", false).put("models", all).encode() + "\n\n";
     }
 
     /** Takes the registry down (503, change streams dropped) or brings it back. */
@@ -189,7 +237,8 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
         if (req.path().equals("/v1/models/changes")) {
             HttpServerResponse res = req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
             synchronized (FakeServices.class) {
-                res.write(changesEvent());
+                changeStreamConnections.incrementAndGet();
+                res.write(snapshotEvent());
                 changeStreams.add(res);
             }
             res.closeHandler(v -> changeStreams.remove(res));

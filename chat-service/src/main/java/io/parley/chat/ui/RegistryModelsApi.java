@@ -21,7 +21,7 @@ interface RegistryModelsApi {
     @Path("/v1/models")
     Response all(@HeaderParam("Authorization") String authorization);
 
-    /** The registry's change stream: an SSE event {@code models} with the full list now and on every change. */
+    /** The registry's change stream: a {@code snapshot} event on connect, then a {@code delta} event per change. */
     @GET
     @Path("/v1/models/changes")
     @Produces(MediaType.SERVER_SENT_EVENTS)

@@ -23,13 +23,18 @@ import io.smallrye.mutiny.Multi;
  * {@code GET /ui/models}: the registry's {@code GET /v1/models} (every known model with its {@code state} and human
  * {@code reason}), relayed with the user's token. The playground polls it to fill the model selector (models whose
  * state is {@code Ready}) and to explain an empty selector ("No models running" → why). {@code GET /ui/models/changes}
- * relays the registry's change stream ({@code GET /v1/models/changes}, SSE event {@code models} with the full list)
- * so the selector follows the registry live; the page falls back to polling when the stream is down.
+ * relays the registry's change stream ({@code GET /v1/models/changes}: a {@code snapshot} event with every model on
+ * connect, then {@code delta} events with only the entries that changed; an older registry's {@code models} event with
+ * the full list is passed on too) event for event, with the same names, ids and data, so the selector follows the
+ * registry live; the page falls back to polling when the stream is down.
  */
 @Path("/ui/models")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class UiModelsResource {
+
+    /** The change stream's events; anything else (keep-alive comments) is not relayed. */
+    static final java.util.Set<String> RELAYED = java.util.Set.of("snapshot", "delta", "models");
 
     private final RegistryModelsApi registry;
     private final CallerResolver callers;
@@ -59,8 +64,8 @@ public class UiModelsResource {
         // the token is read here, on the request, not later when the stream is subscribed
         String bearer = "Bearer " + callers.caller().accessToken();
         return registry.changes(bearer)
-                .filter(event -> "models".equals(event.name()) && event.data() != null)
-                .map(event -> sse.newEventBuilder().name("models").id(event.id())
+                .filter(event -> event.name() != null && RELAYED.contains(event.name()) && event.data() != null)
+                .map(event -> sse.newEventBuilder().name(event.name()).id(event.id())
                         .mediaType(MediaType.TEXT_PLAIN_TYPE).data(String.class, event.data()).build());
     }
 

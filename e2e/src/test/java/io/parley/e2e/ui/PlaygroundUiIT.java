@@ -46,11 +46,11 @@ class PlaygroundUiIT extends BrowserIT {
         Locator model = page.getByLabel("Model");
         assertThat(model.locator("optgroup[label='local-simulator'] option[value='" + LLAMA + "']")).hasCount(1);
         assertThat(model.locator("optgroup[label='local-simulator'] option[value='" + ECHO + "']")).hasCount(1);
-        // the selector follows the registry's change stream, relayed by chat-service as SSE event "models"
+        // the selector follows the registry's change stream, relayed by chat-service: a snapshot first, then deltas
         Object streamed = page.evaluate("() => new Promise((resolve, reject) => {"
                 + " const es = new EventSource('/ui/models/changes');"
-                + " es.addEventListener('models', ev => { es.close(); resolve(JSON.parse(ev.data).models.map(m => m.name + ':' + m.state).sort().join(',')); });"
-                + " setTimeout(() => { es.close(); reject(new Error('no models event')); }, 20000); })");
+                + " es.addEventListener('snapshot', ev => { es.close(); resolve(JSON.parse(ev.data).models.map(m => m.name + ':' + m.state).sort().join(',')); });"
+                + " setTimeout(() => { es.close(); reject(new Error('no snapshot event')); }, 20000); })");
         assertTrue(((String) streamed).contains(ECHO + ":Ready"), (String) streamed);
         assertTrue(((String) streamed).contains(LLAMA + ":Ready"), (String) streamed);
         assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Usage")))

@@ -1,6 +1,12 @@
 package io.parley.proxy.service;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.annotation.PreDestroy;
@@ -9,7 +15,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.parley.proxy.client.RegistryModel;
@@ -29,17 +35,23 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
 /**
- * Follows the registry's change stream ({@code GET /v1/models/changes}: SSE events {@code models} carrying
- * {@code {"revision":n,"models":[...as GET /v1/models...]}}) and replaces the model view with every event, so a model
- * becoming ready or unready reaches the proxy within the registry's own reaction time. Reconnects with backoff; while
+ * Follows the registry's change stream ({@code GET /v1/models/changes}, docs/architecture.md): a {@code snapshot}
+ * event {@code {"revision","stale","models":[...]}} replaces the view, a {@code delta} event
+ * {@code {"revision","base_revision","stale","upserted":[...],"removed":[ids]}} changes only the entries it names, so a
+ * model becoming ready or unready reaches the proxy within the registry's own reaction time and a burst of changes costs
+ * one entry each, not the whole list. A delta whose {@code base_revision} is not the revision held means an event was
+ * missed: the stream is dropped and re-opened, and the snapshot it starts with replaces the view. The legacy
+ * {@code models} event (the whole list on every change) is still accepted as a snapshot. Reconnects with backoff; while
  * disconnected the periodic refresh of {@link ModelCatalog} keeps the view current.
  */
 @ApplicationScoped
 public class RegistryChangeFollower {
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    record ModelsChanged(long revision, List<RegistryModel> models) {
-    }
+    /** The registry's order (name, namespace, deployment): which entry of a shared name is first does not drift. */
+    private static final Comparator<RegistryModel> ORDER = Comparator
+            .comparing((RegistryModel m) -> m.name())
+            .thenComparing(m -> m.namespace() == null ? "" : m.namespace())
+            .thenComparing(m -> m.deployment() == null ? "" : m.deployment());
 
     private final Vertx vertx;
     private final ModelCatalog catalog;
@@ -52,6 +64,10 @@ public class RegistryChangeFollower {
     private volatile boolean stopped;
     private long backoffMs = 250;
     private int generation;
+    /** The view as of {@link #revision}, by entry id; touched on the event loop only. */
+    private final Map<String, RegistryModel> entries = new HashMap<>();
+    private long revision = -1;
+    private long gaps;
 
     RegistryChangeFollower(Vertx vertx, ModelCatalog catalog, ServiceTokens tokens, ObjectMapper mapper,
             ProxyConfig config,
@@ -114,25 +130,89 @@ public class RegistryChangeFollower {
         Log.infof("following the registry change stream at %s", changesUri);
         backoffMs = 250;
         catalog.followingChanges(true);
+        revision = -1; // a new stream starts with a snapshot
         SseEventSplitter splitter = new SseEventSplitter();
-        response.handler(chunk -> splitter.feed(chunk, this::onEvent));
+        response.handler(chunk -> splitter.feed(chunk, event -> onEvent(gen, response, event)));
         response.endHandler(v -> reconnect(gen, "stream ended"));
         response.exceptionHandler(e -> reconnect(gen, e.toString()));
     }
 
-    private void onEvent(Buffer event) {
+    private void onEvent(int gen, HttpClientResponse response, Buffer event) {
+        if (gen != generation) {
+            return; // a stream being dropped
+        }
         String data = ChunkInspector.data(event);
         if (data == null || data.isBlank()) {
             return; // keep-alive comment
         }
+        String name = eventName(event);
         try {
-            ModelsChanged change = mapper.readValue(data, ModelsChanged.class);
-            if (change.models() != null) {
-                catalog.applyChange(change.revision(), change.models());
+            JsonNode body = mapper.readTree(data);
+            if ("snapshot".equals(name) || "models".equals(name)) {
+                entries.clear();
+                for (JsonNode m : body.path("models")) {
+                    put(m);
+                }
+                applied(body.path("revision").asLong());
+            } else if ("delta".equals(name)) {
+                long base = body.path("base_revision").asLong(-1);
+                if (revision < 0 || base != revision) {
+                    gaps++;
+                    Log.infof("registry change stream: delta from revision %d while holding %d; re-reading the snapshot",
+                            base, revision);
+                    reconnect(gen, "missed a revision");
+                    response.request().reset();
+                    return;
+                }
+                for (JsonNode id : body.path("removed")) {
+                    entries.remove(id.asText());
+                }
+                for (JsonNode m : body.path("upserted")) {
+                    put(m);
+                }
+                applied(body.path("revision").asLong());
             }
         } catch (Exception e) {
             Log.warnf("unreadable registry change event ignored: %s", e.toString());
         }
+    }
+
+    private void put(JsonNode entry) throws IOException {
+        RegistryModel m = mapper.treeToValue(entry, RegistryModel.class);
+        if (m.name() == null) {
+            return;
+        }
+        // the registry's stable key; an entry without one (an older registry) is keyed the same way
+        String id = entry.hasNonNull("id") ? entry.get("id").asText()
+                : (m.namespace() == null ? "static" : m.namespace()) + "/" + m.deployment() + "/" + m.name();
+        entries.put(id, m);
+    }
+
+    private void applied(long newRevision) {
+        revision = newRevision;
+        List<RegistryModel> view = new ArrayList<>(entries.values());
+        view.sort(ORDER);
+        catalog.applyChange(newRevision, view);
+    }
+
+    /** The revision the proxy's view is at ({@code -1} before the first snapshot of a connection). */
+    long revision() {
+        return revision;
+    }
+
+    /** Deltas that did not follow on from the revision held (each made the follower re-read the snapshot). */
+    long gaps() {
+        return gaps;
+    }
+
+    /** The {@code event:} name of an SSE event, or {@code message} when it has none. */
+    static String eventName(Buffer event) {
+        for (String line : event.toString(StandardCharsets.UTF_8).split("\r?\n")) {
+            if (line.startsWith("event:")) {
+                return line.substring(6).trim();
+            }
+        }
+        return "message";
     }
 
     private void reconnect(int gen, String why) {

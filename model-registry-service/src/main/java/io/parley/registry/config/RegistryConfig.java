@@ -127,6 +127,13 @@ public interface RegistryConfig {
         /** Interval of SSE keep-alive comments on idle change streams. */
         @WithDefault("15s")
         Duration keepAlive();
+
+        /**
+         * Events a follower may fall behind (queued while its connection does not take them) before its queue is
+         * replaced by one snapshot of the current view.
+         */
+        @WithDefault("64")
+        int maxBacklog();
     }
 
     interface Kubernetes {

@@ -1,7 +1,6 @@
 package io.parley.registry.rest;
 
 import java.time.Duration;
-import java.util.function.Consumer;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -21,10 +20,11 @@ import io.parley.registry.config.RegistryConfig;
 import io.parley.registry.model.ModelStatus;
 import io.parley.registry.service.ConstraintsService;
 import io.parley.registry.service.ModelViewService;
+import io.parley.registry.service.ModelsDelta;
 import io.parley.registry.service.ModelsSnapshot;
+import io.parley.registry.service.ViewEvent;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.subscription.BackPressureStrategy;
 
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
@@ -37,11 +37,13 @@ public class ModelsResource {
     private final ConstraintsService constraints;
 
     private final Duration keepAlive;
+    private final int maxBacklog;
 
     public ModelsResource(ModelViewService view, ConstraintsService constraints, RegistryConfig config) {
         this.view = view;
         this.constraints = constraints;
         this.keepAlive = config.changes().keepAlive();
+        this.maxBacklog = config.changes().maxBacklog();
     }
 
     @GET
@@ -72,29 +74,37 @@ public class ModelsResource {
     @GET
     @Path("/changes")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "Change stream: an SSE event `models` with the full model list now and on every change")
-    @APIResponse(responseCode = "200", description = "text/event-stream; event `models`, id = revision, data = "
-            + "{\"revision\":n,\"models\":[...as GET /v1/models...]}; keep-alive comments when idle")
+    @Operation(summary = "Change stream: a `snapshot` event with every model on connect, then a `delta` event per "
+            + "revision with only the entries that changed")
+    @APIResponse(responseCode = "200", description = "text/event-stream; id = revision. `snapshot`: "
+            + "{\"revision\":n,\"stale\":b,\"models\":[...as GET /v1/models...]}; `delta`: {\"revision\":n,"
+            + "\"base_revision\":n-1,\"stale\":b,\"upserted\":[...entries...],\"removed\":[...ids...]}; a follower "
+            + "whose last revision is not base_revision reconnects; keep-alive comments when idle")
     public Multi<OutboundSseEvent> changes(@Context Sse sse) {
         view.refresh();
-        Multi<OutboundSseEvent> changes = Multi.createFrom().<OutboundSseEvent> emitter(emitter -> {
-            Consumer<ModelsSnapshot> listener = snapshot -> emitter.emit(event(sse, snapshot));
-            ModelsSnapshot initial = view.subscribe(listener);
-            emitter.onTermination(() -> view.unsubscribe(listener));
-            emitter.emit(event(sse, initial));
-        }, BackPressureStrategy.BUFFER);
+        Multi<OutboundSseEvent> changes = Multi.createFrom()
+                .deferred(() -> Multi.createFrom().publisher(view.follow(maxBacklog)))
+                .map(event -> event(sse, event));
         Multi<OutboundSseEvent> keepAlives = Multi.createFrom().ticks().every(keepAlive)
+                .onOverflow().drop()
                 .map(tick -> sse.newEventBuilder().comment("keep-alive").build());
-        return Multi.createBy().merging().streams(changes, keepAlives);
+        // one event at a time from each, so the feed sees the connection's own demand and bounds its backlog
+        return Multi.createBy().merging().withRequests(1).streams(changes, keepAlives);
     }
 
-    private static OutboundSseEvent event(Sse sse, ModelsSnapshot snapshot) {
-        return sse.newEventBuilder()
-                .name("models")
-                .id(Long.toString(snapshot.revision()))
-                .mediaType(MediaType.APPLICATION_JSON_TYPE)
-                .data(ModelsChanged.class, new ModelsChanged(snapshot.revision(), snapshot.stale(),
-                        ModelView.of(snapshot.models())))
+    private static OutboundSseEvent event(Sse sse, ViewEvent event) {
+        var builder = sse.newEventBuilder()
+                .id(Long.toString(event.revision()))
+                .mediaType(MediaType.APPLICATION_JSON_TYPE);
+        if (event instanceof ModelsDelta d) {
+            return builder.name("delta")
+                    .data(ModelsDeltaEvent.class, new ModelsDeltaEvent(d.revision(), d.baseRevision(), d.stale(),
+                            ModelView.of(d.upserted()), d.removed()))
+                    .build();
+        }
+        ModelsSnapshot s = (ModelsSnapshot) event;
+        return builder.name("snapshot")
+                .data(ModelsSnapshotEvent.class, new ModelsSnapshotEvent(s.revision(), s.stale(), ModelView.of(s.models())))
                 .build();
     }
 }

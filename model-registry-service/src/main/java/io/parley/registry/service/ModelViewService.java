@@ -4,12 +4,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,11 +45,15 @@ public class ModelViewService {
     private final HealthStore health;
     private final ModelEvaluator evaluator;
     private final Clock clock;
-    private final List<Consumer<ModelsSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final List<ChangeFeed> feeds = new CopyOnWriteArrayList<>();
 
     private final Object lock = new Object();
     private long revision;
     private List<Object> fingerprint = List.of();
+    /** Per entry id, what a follower compares: the entry without its probe time and reason counters. */
+    private Map<String, Object> entries = Map.of();
+    /** The last revision held two entries with one id: the next one cannot be a delta either. */
+    private boolean entriesAmbiguous;
     private ModelsSnapshot current = new ModelsSnapshot(0, List.of(), false);
 
     public ModelViewService(@Any Instance<ModelSource> sources, HealthStore health, RegistryConfig config) {
@@ -110,16 +116,24 @@ public class ModelViewService {
         return refresh();
     }
 
-    /** Subscribe to new revisions; returns the current snapshot atomically with the registration. */
-    public ModelsSnapshot subscribe(Consumer<ModelsSnapshot> listener) {
+    /**
+     * A follower of the change stream: its first event is the current snapshot, then every revision in order as a
+     * {@link ModelsDelta} (or a snapshot, see {@link ChangeFeed}). Registration and the first event are atomic with
+     * respect to new revisions. Cancelling the feed's subscription unregisters it.
+     */
+    public ChangeFeed follow(int maxBacklog) {
+        ChangeFeed[] feed = new ChangeFeed[1];
+        feed[0] = new ChangeFeed(maxBacklog, () -> feeds.remove(feed[0]));
         synchronized (lock) {
-            listeners.add(listener);
-            return current;
+            feeds.add(feed[0]);
+            feed[0].offer(current, current);
         }
+        return feed[0];
     }
 
-    public void unsubscribe(Consumer<ModelsSnapshot> listener) {
-        listeners.remove(listener);
+    /** Followers registered now. */
+    public int followers() {
+        return feeds.size();
     }
 
     void onSourceChanged(@Observes SourceChanged event) {
@@ -131,7 +145,17 @@ public class ModelViewService {
         return reason.replaceAll("failed \\d+x", "failed Nx").replaceAll("\\d+s ago", "Ns ago");
     }
 
-    /** Recompute the view; publish a new revision when it changed. */
+    /** The part of an entry whose change is a new revision: not the probe time, not a reason's counters. */
+    private static Object entryFingerprint(ModelStatus s) {
+        return List.of(s.model(), s.state(), s.reason().map(ModelViewService::stable), s.endpoints(), s.maxModelLen());
+    }
+
+    /**
+     * Recompute the view; publish a new revision when it changed, to every follower as the delta from the previous
+     * revision: the entries whose fingerprint changed (upserted) and the ids that left (removed). A view holding two
+     * entries with the same id (two kinds of deployment sharing a name in one namespace) cannot be told apart by id,
+     * so that revision and the next are published as snapshots instead.
+     */
     public ModelsSnapshot refresh() {
         Instant now = clock.instant();
         List<ModelStatus> models = declared().stream()
@@ -141,27 +165,47 @@ public class ModelViewService {
         boolean stale = sources.stream().anyMatch(ModelSource::stale);
         List<Object> newFingerprint = new ArrayList<>();
         newFingerprint.add(stale);
-        models.forEach(s -> newFingerprint.add(List.of(s.model(), s.state(), s.reason().map(ModelViewService::stable),
-                s.endpoints(), s.maxModelLen())));
-        ModelsSnapshot published = null;
+        models.forEach(s -> newFingerprint.add(entryFingerprint(s)));
         synchronized (lock) {
-            if (!Objects.equals(newFingerprint, fingerprint)) {
-                fingerprint = newFingerprint;
-                revision++;
+            if (Objects.equals(newFingerprint, fingerprint)) {
                 current = new ModelsSnapshot(revision, models, stale);
-                published = current;
-                Log.infof("model view revision %d: %d model(s), %d running", revision, models.size(),
-                        models.stream().filter(ModelStatus::ready).count());
-            } else {
-                current = new ModelsSnapshot(revision, models, stale);
+                return current;
             }
-            if (published != null) {
-                for (Consumer<ModelsSnapshot> listener : listeners) {
-                    try {
-                        listener.accept(published);
-                    } catch (RuntimeException e) {
-                        Log.warnf("change-stream listener failed: %s", e.toString());
-                    }
+            fingerprint = newFingerprint;
+            revision++;
+            current = new ModelsSnapshot(revision, models, stale);
+            Map<String, Object> newEntries = new HashMap<>();
+            List<ModelStatus> upserted = new ArrayList<>();
+            boolean ambiguous = false;
+            for (int i = 0; i < models.size(); i++) {
+                ModelStatus s = models.get(i);
+                Object entry = newFingerprint.get(i + 1);
+                if (newEntries.put(s.model().id(), entry) != null) {
+                    ambiguous = true;
+                }
+                if (!entry.equals(entries.get(s.model().id()))) {
+                    upserted.add(s);
+                }
+            }
+            ViewEvent event;
+            if (ambiguous || entriesAmbiguous) {
+                event = current;
+            } else {
+                Set<String> gone = new HashSet<>(entries.keySet());
+                gone.removeAll(newEntries.keySet());
+                event = new ModelsDelta(revision, revision - 1, stale, upserted, gone.stream().sorted().toList());
+            }
+            entries = newEntries;
+            entriesAmbiguous = ambiguous;
+            Log.infof("model view revision %d: %d model(s), %d running, %s", revision, models.size(),
+                    models.stream().filter(ModelStatus::ready).count(),
+                    event instanceof ModelsDelta d ? d.upserted().size() + " changed, " + d.removed().size() + " removed"
+                            : "published whole (duplicate entry ids)");
+            for (ChangeFeed feed : feeds) {
+                try {
+                    feed.offer(event, current);
+                } catch (RuntimeException e) {
+                    Log.warnf("change-stream follower failed: %s", e.toString());
                 }
             }
             return current;

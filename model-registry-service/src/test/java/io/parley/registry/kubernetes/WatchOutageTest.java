@@ -6,12 +6,18 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -19,8 +25,10 @@ import io.parley.registry.crd.Bundle;
 import io.parley.registry.crd.BundleDeployment;
 import io.parley.registry.crd.BundleDeploymentSpec;
 import io.parley.registry.crd.BundleSpec;
+import io.parley.registry.support.SseFollower;
 import io.parley.testsupport.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -73,8 +81,12 @@ class WatchOutageTest {
         }
     }
 
+    @TestHTTPResource("/v1/models/changes")
+    URI changes;
+
     @Test
     void outageTurnsReadinessDownAndMarksStaleThenReconnectRelists() {
+        SseFollower follower = new SseFollower(changes, ALICE);
         create("keep", "kept-model");
         create("gone", "gone-model");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
@@ -99,5 +111,27 @@ class WatchOutageTest {
                     .body("models.name", not(hasItem("gone-model")))
                     .body("models.name", hasItem("kept-model"));
         });
+
+        // a follower of the change stream saw it as deltas: stale flipped on (nothing else changed), then the
+        // deployment deleted meanwhile removed by id as the view came back fresh
+        try (follower) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> !follower.view().containsKey(NS + "/gone/gone-model"));
+            List<JsonNode> deltas = follower.events("delta").stream().map(SseFollower.Received::data).toList();
+            JsonNode staleOn = deltas.stream().filter(d -> d.get("stale").asBoolean()).findFirst().orElseThrow();
+            assertEquals(0, staleOn.get("upserted").size(), staleOn.toString());
+            assertEquals(0, staleOn.get("removed").size(), staleOn.toString());
+            JsonNode removal = deltas.stream().filter(d -> d.get("removed").size() > 0).findFirst().orElseThrow();
+            assertEquals(List.of(NS + "/gone/gone-model"), names(removal.get("removed")));
+            assertFalse(follower.stale());
+            assertEquals(0, follower.gaps());
+            assertEquals(1, follower.events("snapshot").size());
+            assertTrue(follower.view().containsKey(NS + "/keep/kept-model"));
+        }
+    }
+
+    static List<String> names(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 }
