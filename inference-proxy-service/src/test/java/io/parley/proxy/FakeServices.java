@@ -122,12 +122,17 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     // ---- registry -----------------------------------------------------------------------------------------------
 
     static JsonObject model(String name, String state, String reason, String... urls) {
+        return entry(name, "fake-deployment", state, reason, urls);
+    }
+
+    /** An entry of {@code deployment} (its id is {@code static/<deployment>/<name>}, as the registry's static source). */
+    static JsonObject entry(String name, String deployment, String state, String reason, String... urls) {
         JsonArray endpoints = new JsonArray();
         for (String url : urls) {
             endpoints.add(new JsonObject().put("url", url).putNull("credential_ref"));
         }
-        return new JsonObject().put("id", "static/fake-deployment/" + name).put("name", name)
-                .put("deployment", "fake-deployment").putNull("namespace")
+        return new JsonObject().put("id", "static/" + deployment + "/" + name).put("name", name)
+                .put("deployment", deployment).putNull("namespace")
                 .put("source", "static").put("engine_type", "vllm").put("task", "chat").put("state", state)
                 .put("reason", reason).put("endpoints", endpoints).put("max_model_len", 4096);
     }
@@ -154,14 +159,25 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
      * registry does: a snapshot on connect, then only the entries that changed).
      */
     public static synchronized void announce(JsonObject model) {
+        for (int i = 0; i < announcedModels.size(); i++) {
+            if (announcedModels.getJsonObject(i).getString("id").equals(model.getString("id"))) {
+                announcedModels.remove(i); // an upsert replaces the entry with the same id
+                break;
+            }
+        }
         announcedModels.add(model);
         broadcast(delta(revision.get(), new JsonArray().add(model), new JsonArray()));
     }
 
     /** Removes an announced model: every follower gets a delta naming its id in {@code removed}. */
     public static synchronized void retract(String name) {
+        retractEntry("static/fake-deployment/" + name);
+    }
+
+    /** Removes the announced entry with this id: every follower gets a delta naming it in {@code removed}. */
+    public static synchronized void retractEntry(String id) {
         for (int i = 0; i < announcedModels.size(); i++) {
-            if (announcedModels.getJsonObject(i).getString("name").equals(name)) {
+            if (announcedModels.getJsonObject(i).getString("id").equals(id)) {
                 JsonObject gone = (JsonObject) announcedModels.remove(i);
                 broadcast(delta(revision.get(), new JsonArray(), new JsonArray().add(gone.getString("id"))));
                 return;
@@ -419,5 +435,10 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
 
     public static String upstreamUrl() {
         return upstreamUrl;
+    }
+
+    /** A loopback port nobody listens on: connections to it are refused. */
+    public static String deadUrl() {
+        return deadUrl;
     }
 }

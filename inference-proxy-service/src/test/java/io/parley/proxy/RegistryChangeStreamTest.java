@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +54,71 @@ class RegistryChangeStreamTest {
                 .body("error.code", equalTo("model_not_found")));
         chat("sim-chat").statusCode(200);
         assertEquals(connections, FakeServices.changeStreamConnections.get(), "no reconnect was needed");
+    }
+
+    /**
+     * One served name in two registry entries (two deployments, as the e2e suite's {@code e2e-twin-a}/{@code -b}),
+     * each arriving as its own delta: the proxy joins their endpoints, so a refused connection on the first is retried
+     * on the second; a delta that takes one entry out of service and one that brings it back change only that entry's
+     * endpoint, the other entry's stays. After each change a marker model is announced and awaited: deltas are applied
+     * in order, so once the marker is served the change before it is in the proxy's view.
+     */
+    @Test
+    void entriesSharingANameKeepEveryEndpointThroughDeltasAndARefusedConnectionIsRetried() throws IOException {
+        await().atMost(WAIT).until(() -> FakeServices.changeStreamFollowers() > 0);
+        String refusing = refusingUrl(); // of this test only: no other test's failures have ejected it
+        String live = FakeServices.upstreamUrl();
+        // the registry's order puts twin-a first: with no call outstanding the balancer tries its endpoint first
+        FakeServices.announce(FakeServices.entry("sim-twin", "twin-b", "Ready", null, live));
+        FakeServices.announce(FakeServices.entry("sim-twin", "twin-a", "Ready", null, refusing));
+        applied("sim-twin-marker-1");
+        chat("sim-twin").statusCode(200);
+        assertEquals(1.0, connectRetries("sim-twin"), "the refused connection on twin-a was retried on twin-b");
+
+        // twin-a out of service: twin-b's endpoint stays, calls go to it at once
+        FakeServices.announce(FakeServices.entry("sim-twin", "twin-a", "NotReady", "probe failed: connection refused"));
+        applied("sim-twin-marker-2");
+        chat("sim-twin").statusCode(200);
+        chat("sim-twin").statusCode(200);
+        assertEquals(1.0, connectRetries("sim-twin"), "no call was sent to the entry out of service");
+
+        // twin-a back (its port still refuses): the delta adds its endpoint beside twin-b's again
+        FakeServices.announce(FakeServices.entry("sim-twin", "twin-a", "Ready", null, refusing));
+        applied("sim-twin-marker-3");
+        chat("sim-twin").statusCode(200);
+        assertEquals(2.0, connectRetries("sim-twin"), "twin-a's endpoint was tried again and the call retried");
+
+        // an unrelated entry's delta leaves both alone
+        FakeServices.announce(FakeServices.model("sim-twin-marker-1", "Pending", "pod default-0 not ready"));
+        applied("sim-twin-marker-4");
+        chat("sim-twin").statusCode(200);
+        assertEquals(3.0, connectRetries("sim-twin"), "both endpoints are still joined");
+
+        FakeServices.retractEntry("static/twin-a/sim-twin");
+        FakeServices.retractEntry("static/twin-b/sim-twin");
+        await().atMost(WAIT).untilAsserted(() -> chat("sim-twin").statusCode(404));
+        for (int i = 1; i <= 4; i++) {
+            FakeServices.retract("sim-twin-marker-" + i);
+        }
+    }
+
+    /** Announces a marker model and waits until the proxy serves it: every delta sent before it is applied. */
+    private static void applied(String marker) {
+        FakeServices.announce(FakeServices.model(marker, "Ready", null, FakeServices.upstreamUrl()));
+        await().atMost(WAIT).untilAsserted(() -> chat(marker).statusCode(200));
+    }
+
+    private static String refusingUrl() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return "http://127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    private static double connectRetries(String model) {
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("^parley_proxy_upstream_retries_total\\{model=\"" + Pattern.quote(model)
+                + "\",reason=\"connect\"} ([0-9.eE+]+)$", Pattern.MULTILINE).matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
     }
 
     @Test

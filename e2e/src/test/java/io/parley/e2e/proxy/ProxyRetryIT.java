@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -87,31 +89,86 @@ class ProxyRetryIT {
         });
     }
 
+    /**
+     * The registry probes every endpoint every 15 s (HEALTH_POLL_SEC). A round that falls between stopping the second
+     * simulator and the calls takes {@code e2e-twin-b} out of the registry's view, the proxy follows it at once, and no
+     * call is ever sent to the refusing port: nothing to retry (a clean-clone CI run failed that way, its round 0.3 s
+     * after the stop). So the stop follows a probe round just recorded, the next one is a poll interval away, and an
+     * attempt whose window the registry closed anyway (seen in its running list) is made again.
+     */
     @Test
     @Order(1)
     void refusedConnectionBeforeTheFirstByteIsRetriedOnTheOtherSimulator() {
+        for (int attempt = 1;; attempt++) {
+            if (refusedConnectionRetried()) {
+                return;
+            }
+            assertTrue(attempt < 3, "the registry's probe noticed the stopped simulator before any call reached it, "
+                    + attempt + " times in a row");
+        }
+    }
+
+    /**
+     * One attempt: answers true when a refused connection was retried, false when the registry took the stopped
+     * endpoint out of service before that happened. Every call must succeed either way.
+     */
+    private static boolean refusedConnectionRetried() {
         double retriesBefore = ProxyE2e.proxyMetric(platform, RETRIES, LocalPlatform.TWIN_MODEL, "connect");
         double mainServedBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), "simulator_requests_total",
                 LocalPlatform.TWIN_MODEL);
+        awaitAProbeRoundOfTheSecondSimulator();
         platform.stopProcess(LocalPlatform.SECOND_SIMULATOR); // its port now refuses connections
+        boolean retried;
+        int[] calls = { 0 };
         try {
-            int[] calls = { 0 };
             // before the registry's next probe notices: every call succeeds, those sent to the dead port are retried
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 calls[0] += batchSucceeds(LocalPlatform.TWIN_MODEL);
-                assertTrue(ProxyE2e.proxyMetric(platform, RETRIES, LocalPlatform.TWIN_MODEL, "connect") > retriesBefore,
-                        "a refused connection was retried on the other endpoint");
+                return retried() > retriesBefore || twinEntriesRunning() < 2;
             });
-            assertTrue(ProxyE2e.simulatorMetric(platform.simulatorUrl(), "simulator_requests_total",
-                    LocalPlatform.TWIN_MODEL) >= mainServedBefore + calls[0],
-                    "the main simulator answered all " + calls[0] + " calls");
+            retried = retried() > retriesBefore;
         } finally {
             platform.restartProcess(LocalPlatform.SECOND_SIMULATOR);
             String admin = ProxyE2e.token(platform, "admin");
             given().baseUri(platform.registryUrl()).auth().oauth2(admin).post("/admin/upstreams/refresh-health")
                     .then().statusCode(lessThan(300));
         }
+        if (retried) {
+            assertTrue(ProxyE2e.simulatorMetric(platform.simulatorUrl(), "simulator_requests_total",
+                    LocalPlatform.TWIN_MODEL) >= mainServedBefore + calls[0],
+                    "the main simulator answered all " + calls[0] + " calls");
+        }
         awaitBothEndpointsReady();
+        return retried;
+    }
+
+    private static double retried() {
+        return ProxyE2e.proxyMetric(platform, RETRIES, LocalPlatform.TWIN_MODEL, "connect");
+    }
+
+    /** How many registry entries of the twin model are running (2 while the registry has not noticed a stop). */
+    private static long twinEntriesRunning() {
+        return given().baseUri(platform.registryUrl()).auth().oauth2(alice).get("/v1/models/running").then()
+                .statusCode(200).extract().jsonPath().getList("models.name").stream()
+                .filter(LocalPlatform.TWIN_MODEL::equals).count();
+    }
+
+    /**
+     * Waits until the registry's periodic probe round has just probed {@code e2e-twin-b} (its {@code last_probe_at}
+     * moves; nothing else probes meanwhile), so its next round is a poll interval away.
+     */
+    private static void awaitAProbeRoundOfTheSecondSimulator() {
+        String before = lastProbeOfTheSecondSimulator();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !Objects.equals(before, lastProbeOfTheSecondSimulator()));
+    }
+
+    private static String lastProbeOfTheSecondSimulator() {
+        List<Map<String, Object>> models = given().baseUri(platform.registryUrl()).auth().oauth2(alice)
+                .get("/v1/models").then().statusCode(200).extract().jsonPath().getList("models");
+        return models.stream().filter(m -> "e2e-twin-b".equals(m.get("deployment"))
+                && LocalPlatform.TWIN_MODEL.equals(m.get("name"))).map(m -> String.valueOf(m.get("last_probe_at")))
+                .findFirst().orElseThrow(() -> new AssertionError("no registry entry e2e-twin-b: " + models));
     }
 
     @Test
