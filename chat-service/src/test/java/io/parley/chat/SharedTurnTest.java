@@ -58,6 +58,9 @@ class SharedTurnTest {
     @Inject
     DataSource db;
 
+    @Inject
+    io.parley.chat.service.TurnLog turns;
+
     /** A session with one answered turn (sim-model); returns {session id, user message id}. */
     private String[] sessionWithOneTurn() {
         String id = Api.createSession(ALICE, "sim-model");
@@ -152,6 +155,46 @@ class SharedTurnTest {
         }
         assertEquals(seen.stream().map(e -> e.id() + " " + e.name()).toList(), stored);
         assertNotNull(value("SELECT ended_at FROM chat_turns WHERE id = ?", turn));
+    }
+
+    /**
+     * A client of the replica running a turn is shown only events already in the shared log: were the replica to die
+     * now, the one finishing the turn numbers its {@code error} and {@code message_end} after the last logged event, so
+     * a client resuming with the {@code Last-Event-ID} it was shown gets them (found by the e2e ChatReplicasIT: shown
+     * deltas that were never logged made that resume an empty 200 stream). The log's writes are held back by a lock
+     * while the whole answer arrives from the upstream.
+     */
+    @Test
+    void aClientOfTheRunningReplicaIsShownOnlyEventsAlreadyInTheSharedLog() throws Exception {
+        String id = Api.createSession(ALICE, "slow-model");
+        try (LiveTurn live = LiveTurn.post(ALICE, id, "{\"content\":\"long answer\"}")) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> live.names().contains("delta"));
+            UUID turnId = UUID.fromString(live.turnId());
+            try (Connection lock = db.getConnection()) {
+                lock.setAutoCommit(false);
+                exec(lock, "LOCK TABLE chat_turn_events IN EXCLUSIVE MODE");
+                // the upstream sends the rest of the answer while nothing can be logged
+                await().atMost(Duration.ofSeconds(10)).until(() -> !"streaming".equals(turns.local(turnId).status()));
+                long logged;
+                try (PreparedStatement ps = lock.prepareStatement(
+                        "SELECT coalesce(max(seq), 0) FROM chat_turn_events WHERE turn_id = ?")) {
+                    ps.setObject(1, turnId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        logged = rs.getLong(1);
+                    }
+                }
+                long shown = live.events().stream().filter(e -> e.id() != null).mapToLong(e -> Long.parseLong(e.id()))
+                        .max().orElse(0);
+                assertTrue(shown <= logged, "shown up to event " + shown + ", logged up to " + logged);
+                lock.rollback();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(live::finished);
+            assertEquals("message_end", live.names().get(live.names().size() - 1));
+            String text = live.events().stream().filter(e -> "delta".equals(e.name()))
+                    .map(e -> e.json().getString("content")).collect(java.util.stream.Collectors.joining());
+            assertEquals(TurnLifecycleTest.SLOW_ANSWER, text);
+        }
     }
 
     @Test

@@ -16,9 +16,10 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 
 /**
  * One generation run by this replica (its owner), not by any HTTP connection. Each chunk of text from the proxy is a
- * {@code delta} event with the next sequence number: it goes to the subscribers on this replica at once, and into
- * the shared log for the others with the {@link TurnLog}'s next batch (one transaction for every event of every turn
- * since the last write). The final events ({@code metrics}, {@code error}, {@code message_end}) are formed when the turn
+ * {@code delta} event with the next sequence number: it goes into the shared log with the {@link TurnLog}'s next batch
+ * (one transaction for every event of every turn since the last write), and to the subscribers on this replica once
+ * that batch is committed, so no client is shown an event that a replica finishing the turn after this one's death
+ * would not know. The final events ({@code metrics}, {@code error}, {@code message_end}) are formed when the turn
  * ends but published only once the final state is committed. The turn's id is the id of its assistant message.
  */
 public final class Turn {
@@ -36,6 +37,8 @@ public final class Turn {
     private final List<MultiEmitter<? super TurnEvent>> subscribers = new ArrayList<>();
     private final StringBuilder content = new StringBuilder();
     private int writtenSeq;
+    /** Events 1..emittedSeq went to subscribers: only written ones, so every event a client saw is in the log. */
+    private int emittedSeq;
     private int savedPartialLength;
     private long savedPartialNanos = System.nanoTime();
     private String status = MessageRow.STREAMING;
@@ -152,8 +155,20 @@ public final class Turn {
 
     private void add(TurnEvent event) {
         events.add(event);
-        for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
-            s.emit(event);
+    }
+
+    /**
+     * Hands the events up to {@code seq} to the subscribers. Only events in the shared log are shown: if this replica
+     * dies, the one that finishes the turn numbers its {@code error} and {@code message_end} after the last written
+     * event, which is then also the last one any client saw, so a resume with {@code Last-Event-ID} anywhere goes on
+     * without a gap or a collision.
+     */
+    private void emitUpTo(int seq) {
+        while (emittedSeq < Math.min(seq, events.size())) {
+            TurnEvent e = events.get(emittedSeq++);
+            for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
+                s.emit(e);
+            }
         }
     }
 
@@ -164,6 +179,12 @@ public final class Turn {
 
     synchronized void written(long seq) {
         writtenSeq = (int) Math.max(writtenSeq, Math.min(seq, events.size()));
+        emitUpTo(writtenSeq);
+    }
+
+    /** The last event in the shared log (and shown to subscribers). */
+    synchronized int writtenSeq() {
+        return writtenSeq;
     }
 
     /** The content to save as the message's partial text when it grew and {@code everyNanos} passed; else null. */
@@ -218,12 +239,17 @@ public final class Turn {
 
     /** After the final state is committed (or found committed by another replica): publishes {@code last} and closes. */
     synchronized void publishFinal(List<TurnEvent> last) {
+        // events never written (another replica finished the turn first) were never shown: the log's end follows
+        if (events.size() > writtenSeq) {
+            events.subList(writtenSeq, events.size()).clear();
+        }
         for (TurnEvent e : last) {
             if (e.seq() > events.size()) {
                 add(e);
             }
         }
         writtenSeq = events.size();
+        emitUpTo(writtenSeq);
         ended = true;
         endedAt = Instant.now();
         for (MultiEmitter<? super TurnEvent> s : List.copyOf(subscribers)) {
@@ -242,7 +268,7 @@ public final class Turn {
         return Multi.createFrom().emitter(emitter -> {
             emitter.onTermination(() -> unsubscribe(emitter));
             synchronized (this) {
-                for (TurnEvent e : events) {
+                for (TurnEvent e : events.subList(0, emittedSeq)) {
                     if (e.seq() > afterSeq) {
                         emitter.emit(e);
                     }

@@ -85,7 +85,8 @@ public class TurnLog {
         signal();
     }
 
-    Turn local(UUID id) {
+    /** The turn with this id if this replica runs it, else null. */
+    public Turn local(UUID id) {
         return turns.get(id);
     }
 
@@ -158,6 +159,8 @@ public class TurnLog {
         Map<UUID, String> partials = new java.util.HashMap<>();
         Map<Turn, Long> upTo = new java.util.HashMap<>();
         long partialEvery = config.turns().flushInterval().toNanos();
+        // ended turns first: an ended turn takes no more deltas, so the batch below holds all of them before its end
+        List<Turn> ended = turns.values().stream().filter(t -> t.pending() != null).toList();
         for (Turn turn : turns.values()) {
             List<TurnEvent> unwritten = turn.unwritten();
             for (TurnEvent e : unwritten) {
@@ -171,7 +174,6 @@ public class TurnLog {
                 partials.put(turn.id(), partial);
             }
         }
-        List<Turn> ended = turns.values().stream().filter(t -> t.pending() != null).toList();
         if (batch.isEmpty() && partials.isEmpty() && ended.isEmpty()) {
             return false;
         }
@@ -223,7 +225,7 @@ public class TurnLog {
                     f.error() != null ? " (" + f.error() + ")" : "");
         } else {
             // another replica finished it (our lease ran out): what the clients are told is what it stored
-            List<TurnEvent> stored = repository.events(turn.id(), turn.lastSeq()).stream().map(this::event).toList();
+            List<TurnEvent> stored = repository.events(turn.id(), turn.writtenSeq()).stream().map(this::event).toList();
             turn.publishFinal(stored);
             Log.warnf("turn %s was finished by another replica meanwhile; its stored end was published", turn.id());
         }
