@@ -302,6 +302,18 @@ public final class LocalPlatform implements AutoCloseable {
         return process.terminate();
     }
 
+    /** Whether a process of the platform is running: tests that kill or stop one bring it back for the next. */
+    public boolean isRunning(String name) {
+        synchronized (processes) {
+            return processes.stream().anyMatch(p -> p.name().equals(name) && p.isAlive());
+        }
+    }
+
+    /** Whether PostgreSQL runs, that is it was not stopped by {@link #stopDatabase()} (or started again since). */
+    public synchronized boolean databaseRunning() {
+        return database != null;
+    }
+
     /** The PID of one running process of the platform (for tests that watch it from outside). */
     public long pid(String name) {
         synchronized (processes) {
