@@ -291,51 +291,82 @@ class ChatReplicasIT {
         assertTrue(rows.stream().anyMatch(r -> ((Number) r.get("completion_tokens")).intValue() >= 5), rows.toString());
     }
 
+    /** Turns running at once during the rolling restart: one chat each (a chat runs one turn at a time). */
+    static final int CONCURRENT_TURNS = 20;
+
     @Test
-    void aRollingRestartOfBothReplicasDuringSequentialTurnsLosesNoneAndLeavesNoneStreaming() throws Exception {
-        String session = session(replicaA, FAST_MODEL, null);
-        List<TurnResult> results = new CopyOnWriteArrayList<>();
-        AtomicReference<Sse> inFlight = new AtomicReference<>();
-        AtomicReference<String> inFlightOn = new AtomicReference<>();
+    void aRollingRestartOfBothReplicasDuring20RunningTurnsLosesNoneAndLeavesNoneStreaming() throws Exception {
+        List<String> sessions = new ArrayList<>();
+        for (int c = 0; c < CONCURRENT_TURNS; c++) {
+            sessions.add(session(c % 2 == 0 ? replicaA : replicaB, FAST_MODEL, null));
+        }
+        Map<String, List<TurnResult>> results = new java.util.concurrent.ConcurrentHashMap<>();
+        List<AtomicReference<Sse>> inFlight = new ArrayList<>();
+        List<AtomicReference<String>> inFlightOn = new ArrayList<>();
         AtomicBoolean restartDone = new AtomicBoolean();
-        CompletableFuture<Void> driver = CompletableFuture.runAsync(() -> {
-            // a client behind a load balancer: turns alternate between the replicas; one that refuses (down,
-            // shutting down) is retried on the other, and a stream that breaks off is resumed on either
-            for (int i = 0; i < 60 && (results.size() < 20 || !restartDone.get()); i++) {
-                results.add(runTurn(session, i, i % 2 == 0 ? replicaA : replicaB, inFlight, inFlightOn));
-            }
-        }, READERS);
+        List<CompletableFuture<Void>> drivers = new ArrayList<>();
+        for (int c = 0; c < CONCURRENT_TURNS; c++) {
+            String session = sessions.get(c);
+            List<TurnResult> own = new CopyOnWriteArrayList<>();
+            results.put(session, own);
+            AtomicReference<Sse> running = new AtomicReference<>();
+            AtomicReference<String> runningOn = new AtomicReference<>();
+            inFlight.add(running);
+            inFlightOn.add(runningOn);
+            int offset = c;
+            // clients behind a load balancer: each chat's turns alternate between the replicas; one that refuses
+            // (down, shutting down) is retried on the other, and a stream that breaks off is resumed on either
+            drivers.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 60 && (own.isEmpty() || !restartDone.get()); i++) {
+                    own.add(runTurn(session, i, (i + offset) % 2 == 0 ? replicaA : replicaB, running, runningOn));
+                }
+            }, READERS));
+        }
 
         for (String[] replica : List.of(new String[] { LocalPlatform.CHAT, replicaA },
                 new String[] { REPLICA_B, replicaB })) {
-            // SIGTERM while a turn of the driver runs on that replica
+            // SIGTERM while most of the 20 turns run, several of them on that replica
             await().atMost(Duration.ofSeconds(60)).until(() -> {
-                Sse running = inFlight.get();
-                return replica[1].equals(inFlightOn.get()) && running != null && running.deltas().size() >= 2
-                        && !running.done.isDone();
+                int runningThere = 0;
+                int runningAnywhere = 0;
+                for (int c = 0; c < CONCURRENT_TURNS; c++) {
+                    Sse running = inFlight.get(c).get();
+                    if (running != null && running.deltas().size() >= 2 && !running.done.isDone()) {
+                        runningAnywhere++;
+                        if (replica[1].equals(inFlightOn.get(c).get())) {
+                            runningThere++;
+                        }
+                    }
+                }
+                return runningThere >= 3 && runningAnywhere >= CONCURRENT_TURNS / 2;
             });
             CompletableFuture<Integer> exited = platform.terminateProcess(replica[0]);
             await().atMost(Duration.ofSeconds(90)).until(exited::isDone);
             platform.restartProcess(replica[0]);
         }
         restartDone.set(true);
-        driver.get(3, TimeUnit.MINUTES);
+        CompletableFuture.allOf(drivers.toArray(CompletableFuture[]::new)).get(4, TimeUnit.MINUTES);
 
-        assertTrue(results.size() >= 20, "turns: " + results.size());
-        List<Map<String, Object>> messages = chat(replicaB, alice).get("/v1/chat/sessions/{id}", session)
-                .then().statusCode(200).extract().jsonPath().getList("messages");
-        List<Map<String, Object>> answers = messages.stream().filter(m -> "assistant".equals(m.get("role"))).toList();
-        assertEquals(results.size(), answers.size(), "one stored answer per turn, none lost, none twice");
-        for (TurnResult result : results) {
-            Map<String, Object> stored = answers.stream().filter(m -> result.turnId().equals(m.get("id")))
-                    .findFirst().orElseThrow(() -> new AssertionError("turn " + result + " not stored"));
-            assertNotEquals("streaming", stored.get("status"), "turn " + result.turnId() + " left streaming");
-            assertEquals(result.status(), stored.get("status"), "status shown = stored, turn " + result.turnId());
-            assertEquals(result.content(), stored.get("content"), "content shown = stored, turn " + result.turnId());
-            assertEquals(result.content(), result.shown(), "deltas shown = message_end, turn " + result.turnId());
-            assertTrue(List.of("complete", "stopped", "error").contains(result.status()), result.toString());
-            if (!"complete".equals(result.status())) {
-                assertNotNull(stored.get("error"), "a turn not complete says why: " + stored);
+        int total = results.values().stream().mapToInt(List::size).sum();
+        assertTrue(total >= 2 * CONCURRENT_TURNS, "turns: " + total);
+        for (String session : sessions) {
+            List<Map<String, Object>> messages = chat(replicaB, alice).get("/v1/chat/sessions/{id}", session)
+                    .then().statusCode(200).extract().jsonPath().getList("messages");
+            List<Map<String, Object>> answers = messages.stream().filter(m -> "assistant".equals(m.get("role")))
+                    .toList();
+            assertEquals(results.get(session).size(), answers.size(),
+                    "one stored answer per turn, none lost, none twice, chat " + session);
+            for (TurnResult result : results.get(session)) {
+                Map<String, Object> stored = answers.stream().filter(m -> result.turnId().equals(m.get("id")))
+                        .findFirst().orElseThrow(() -> new AssertionError("turn " + result + " not stored"));
+                assertNotEquals("streaming", stored.get("status"), "turn " + result.turnId() + " left streaming");
+                assertEquals(result.status(), stored.get("status"), "status shown = stored, turn " + result.turnId());
+                assertEquals(result.content(), stored.get("content"), "content shown = stored, turn " + result.turnId());
+                assertEquals(result.content(), result.shown(), "deltas shown = message_end, turn " + result.turnId());
+                assertTrue(List.of("complete", "stopped", "error").contains(result.status()), result.toString());
+                if (!"complete".equals(result.status())) {
+                    assertNotNull(stored.get("error"), "a turn not complete says why: " + stored);
+                }
             }
         }
     }
