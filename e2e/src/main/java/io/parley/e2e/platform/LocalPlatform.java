@@ -328,23 +328,7 @@ public final class LocalPlatform implements AutoCloseable {
      * once it answers ready; stopped with the platform, and by {@link #stopProcess}/{@link #killProcess}.
      */
     public void startChatReplica(String name, int port) {
-        Restart chat = restarts.get(CHAT);
-        if (chat == null) {
-            throw new IllegalStateException("the platform is not started");
-        }
-        Map<String, String> env = new LinkedHashMap<>(chat.env());
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        Path workDir = dataDir.resolve("work").resolve(name);
-        try {
-            Files.createDirectories(workDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String readyUrl = "http://127.0.0.1:" + port + "/q/health/ready";
-        restarts.put(name, new Restart(chat.command(), Map.copyOf(env), workDir, readyUrl));
-        say("starting " + name + " on 127.0.0.1:" + port);
-        ManagedProcess process = track(ManagedProcess.start(name, chat.command(), env, workDir, logFile(name)));
-        awaitReady(process, readyUrl, SERVICE_START_TIMEOUT);
+        startServiceCopy(name, CHAT, port, Map.of());
     }
 
     /**
