@@ -1,6 +1,8 @@
 package io.parley.chat.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
@@ -25,6 +27,24 @@ public interface ChatConfig {
     interface Chat {
         /** Files sent with a turn. */
         Attachments attachments();
+
+        /** What browsers are told about the pages and API (security.BrowserHeaders, websocket.ChatUpgradeCheck). */
+        Browser browser();
+    }
+
+    interface Browser {
+        /**
+         * The CSP {@code frame-ancestors} sources allowed to embed the pages, as written in the header: {@code 'none'}
+         * (default) or e.g. {@code 'self' https://console.example.internal} for an in-cluster console.
+         */
+        @WithDefault("'none'")
+        String frameAncestors();
+
+        /**
+         * Origins besides the page's own ({@code scheme://host[:port]}) whose pages may open the chat WebSocket;
+         * a browser's upgrade from any other {@code Origin} answers 403.
+         */
+        Optional<List<String>> websocketOrigins();
     }
 
     interface Attachments {

@@ -1,7 +1,6 @@
 package io.parley.chat.rest;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.UUID;
 
 import jakarta.ws.rs.Consumes;
@@ -27,6 +26,7 @@ import io.parley.chat.service.TurnService;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -61,17 +61,20 @@ public class TurnResource {
         return sse(turnId, turns.events(caller, sessionId, turnId, 0), sse, response);
     }
 
-    /** The non-streaming fallback: same turn, answered as the stored assistant message once it ends. */
+    /**
+     * The non-streaming fallback: same turn, answered as the stored assistant message once it ends. The worker thread
+     * only starts the turn (blocking: the database); the answer follows when the turn ends, with no thread waiting.
+     */
     @POST
     @Path("/{sessionId}/turns")
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public MessageView startAndWait(@RestPath UUID sessionId, byte[] body) throws IOException {
+    public Uni<MessageView> startAndWait(@RestPath UUID sessionId, byte[] body) throws IOException {
         Caller caller = callers.caller();
         TurnBodyReader.TurnBody turn = bodies.read(body);
         UUID turnId = turns.start(caller, sessionId, turn.request(), turn.payloads());
-        return turns.await(caller, sessionId, turnId, Duration.ofMinutes(15));
+        return turns.awaitEnd(caller, sessionId, turnId);
     }
 
     @GET

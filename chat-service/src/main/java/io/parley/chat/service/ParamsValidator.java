@@ -1,6 +1,7 @@
 package io.parley.chat.service;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -87,6 +88,54 @@ public class ParamsValidator {
             if (constraints != null && constraints.path("supports_system_prompt").isBoolean()
                     && !constraints.path("supports_system_prompt").asBoolean() && !v.asText().isBlank()) {
                 throw ApiException.badRequest("system_prompt", "this model does not support a system prompt");
+            }
+        }
+    }
+
+    /** The turn-override keys that bound the answer's length: OpenAI's two names and the Responses API's. */
+    static final List<String> OVERRIDE_LENGTH_KEYS = List.of("max_tokens", "max_completion_tokens",
+            "max_output_tokens");
+    /** The turn-override keys that multiply the generation ({@code n} answers, {@code best_of} candidates). */
+    static final List<String> OVERRIDE_COUNT_KEYS = List.of("n", "best_of");
+
+    /**
+     * Checks a turn's {@code overrides} (sent to the proxy as {@code X-Parley-Overrides}, merged over the body) by the
+     * rules of the session's params, so an override cannot widen what the session allows: {@code temperature} and
+     * {@code top_p} in the same ranges; {@code max_tokens} (also as {@code max_completion_tokens} or
+     * {@code max_output_tokens}) an integer from 1 to the session's {@code max_tokens} when it has one, else to the
+     * model's limit; {@code n} and {@code best_of} 1 (the playground shows one answer). 400 with {@code param}
+     * {@code overrides.<key>} otherwise. Other keys (e.g. {@code stop}, {@code seed}) pass unchanged.
+     */
+    public void checkOverrides(JsonNode overrides, JsonNode sessionParams, JsonNode constraints) {
+        if (overrides == null || !overrides.isObject()) {
+            return;
+        }
+        JsonNode t = overrides.get("temperature");
+        if (t != null && (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 2)) {
+            throw ApiException.badRequest("overrides.temperature",
+                    "overrides.temperature must be a number between 0 and 2");
+        }
+        JsonNode p = overrides.get("top_p");
+        if (p != null && (!p.isNumber() || p.asDouble() <= 0 || p.asDouble() > 1)) {
+            throw ApiException.badRequest("overrides.top_p",
+                    "overrides.top_p must be a number greater than 0 and at most 1");
+        }
+        JsonNode sessionMax = sessionParams == null ? null : sessionParams.get("max_tokens");
+        boolean bySession = sessionMax != null && sessionMax.canConvertToLong() && sessionMax.asLong() > 0;
+        long limit = bySession ? Math.min(sessionMax.asLong(), maxTokensLimit(constraints)) : maxTokensLimit(constraints);
+        for (String key : OVERRIDE_LENGTH_KEYS) {
+            JsonNode v = overrides.get(key);
+            if (v != null && (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1 || v.asLong() > limit)) {
+                throw ApiException.badRequest("overrides." + key, "overrides." + key + " must be an integer between 1 "
+                        + "and " + limit + (bySession ? " (the chat's max_tokens: raise it in the chat's parameters)"
+                                : " (the model's limit)"));
+            }
+        }
+        for (String key : OVERRIDE_COUNT_KEYS) {
+            JsonNode v = overrides.get(key);
+            if (v != null && !(v.isIntegralNumber() && v.asLong() == 1)) {
+                throw ApiException.badRequest("overrides." + key,
+                        "overrides." + key + " must be 1: the playground generates one answer per turn");
             }
         }
     }

@@ -22,6 +22,8 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Turns as the API sees them, on any replica (ADR 0006): start and regenerate ({@link TurnStarter}), follow a turn's
@@ -149,15 +151,30 @@ public class TurnService {
         return Multi.createFrom().iterable(storedEvents(m, lastEventId));
     }
 
-    /** Waits until the turn has ended and its message is stored (non-streaming fallback). */
-    public MessageView await(Caller caller, UUID sessionId, UUID turnId, Duration timeout) {
+    /**
+     * The stored assistant message once the turn has ended (the non-streaming fallback), without a thread waiting for
+     * it: the answer completes from the turn's own end (this replica runs it) or from its {@code message_end} event
+     * (another replica does, e.g. an idempotent replay), then the message is read on a worker thread. 504
+     * {@code timeout} when it has not ended within {@code parley.turns.max-duration} plus
+     * {@code parley.turns.stop-timeout} (the turn's own cap and the time to store its end).
+     */
+    public Uni<MessageView> awaitEnd(Caller caller, UUID sessionId, UUID turnId) {
         Turn local = log.local(turnId);
-        boolean done = local != null ? waitFor(local.finished(), timeout) : awaitStored(sessionId, turnId, timeout);
-        if (!done) {
-            throw ApiException.upstream(504, "timeout", "the turn did not finish in time");
+        Uni<Void> ended;
+        if (local != null) {
+            ended = Uni.createFrom().completionStage(local.finished()).onFailure().recoverWithNull();
+        } else {
+            ended = events(caller, sessionId, turnId, 0).select().where(e -> TurnEvent.MESSAGE_END.equals(e.name()))
+                    .toUni().replaceWithVoid();
         }
-        sessions.require(caller, sessionId);
-        return MessageView.of(assistant(sessionId, turnId));
+        Duration timeout = config.turns().maxDuration().plus(config.turns().stopTimeout());
+        return ended.ifNoItem().after(timeout)
+                .failWith(() -> ApiException.upstream(504, "timeout", "the turn did not finish in time"))
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(done -> {
+                    sessions.require(caller, sessionId);
+                    return MessageView.of(assistant(sessionId, turnId));
+                });
     }
 
     private static boolean waitFor(CompletableFuture<Void> future, Duration timeout) {

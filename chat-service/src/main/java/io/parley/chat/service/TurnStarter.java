@@ -33,6 +33,7 @@ public class TurnStarter {
     private final TurnRepository turnRows;
     private final SessionService sessions;
     private final TurnInputValidator inputs;
+    private final ParamsValidator params;
     private final CompletionRequestBuilder requests;
     private final TurnRunner runner;
     private final ReplicaIdentity replica;
@@ -41,12 +42,14 @@ public class TurnStarter {
     private volatile boolean draining;
 
     public TurnStarter(ChatRepository repository, TurnRepository turnRows, SessionService sessions,
-            TurnInputValidator inputs, CompletionRequestBuilder requests, TurnRunner runner, ReplicaIdentity replica,
+            TurnInputValidator inputs, ParamsValidator params, CompletionRequestBuilder requests, TurnRunner runner,
+            ReplicaIdentity replica,
             ChatConfig config, ObjectMapper mapper) {
         this.repository = repository;
         this.turnRows = turnRows;
         this.sessions = sessions;
         this.inputs = inputs;
+        this.params = params;
         this.requests = requests;
         this.runner = runner;
         this.replica = replica;
@@ -72,6 +75,7 @@ public class TurnStarter {
             throw ApiException.badRequest("content", "content is required");
         }
         TurnEnvelope envelope = inputs.envelope(request);
+        params.checkOverrides(envelope.overrides().orElse(null), session.params(), session.constraints());
         String key = request.idempotencyKey();
         if (key != null && (key.isBlank() || key.length() > 200)) {
             throw ApiException.badRequest("idempotency_key", "idempotency_key must be 1 to 200 characters");
@@ -208,6 +212,9 @@ public class TurnStarter {
                         .findFirst()
                         .orElseThrow(() -> ApiException.badRequest("message_id", "this message has no user message "
                                 + "to answer again"));
+        // the stored overrides meet the session's params as they are now (they may have been lowered since)
+        params.checkOverrides(TurnEnvelope.fromJson(user.envelope()).overrides().orElse(null), session.params(),
+                session.constraints());
         UUID turnId = claim(sessionId);
         try {
             return launch(caller, session, CompletionRequestBuilder.branch(all, user.id()), user, Map.of(), turnId);

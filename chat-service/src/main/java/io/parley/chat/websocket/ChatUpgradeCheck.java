@@ -1,10 +1,14 @@
 package io.parley.chat.websocket;
 
+import java.util.List;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.parley.chat.config.ChatConfig;
 import io.parley.chat.repository.ChatRepository;
+import io.parley.chat.security.OriginCheck;
+import io.quarkus.logging.Log;
 import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.quarkus.websockets.next.UserData;
@@ -12,7 +16,9 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
- * Guards {@code /ws/chat/{sessionId}} at the HTTP upgrade: no identity answers 401, a session that is not the
+ * Guards {@code /ws/chat/{sessionId}} at the HTTP upgrade: a browser's {@code Origin} other than the page's own (or
+ * one of {@code parley.chat.browser.websocket-origins}) answers 403 ({@link OriginCheck}), no identity answers 401, a session
+ * that is not the
  * caller's answers 404 (as on the REST API), before any WebSocket exists. The caller's name and access token are
  * captured here, at request time, for the connection's turns.
  */
@@ -23,9 +29,11 @@ public class ChatUpgradeCheck implements HttpUpgradeCheck {
     static final UserData.TypedKey<String> TOKEN = UserData.TypedKey.forString("parley.token");
 
     private final ChatRepository repository;
+    private final ChatConfig config;
 
-    public ChatUpgradeCheck(ChatRepository repository) {
+    public ChatUpgradeCheck(ChatRepository repository, ChatConfig config) {
         this.repository = repository;
+        this.config = config;
     }
 
     @Override
@@ -35,6 +43,11 @@ public class ChatUpgradeCheck implements HttpUpgradeCheck {
 
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        if (!OriginCheck.allowed(context.httpRequest(), config.chat().browser().websocketOrigins().orElse(List.of()))) {
+            // another site's page (cross-site WebSocket hijacking with the user's cookie): refused before anything
+            Log.infof("chat WebSocket upgrade from origin %s refused", context.httpRequest().getHeader("Origin"));
+            return CheckResult.rejectUpgrade(403);
+        }
         return context.securityIdentity().onFailure().recoverWithNull().chain(identity -> {
             if (identity == null || identity.isAnonymous()) {
                 return CheckResult.rejectUpgrade(401);
