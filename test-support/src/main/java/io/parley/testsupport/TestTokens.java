@@ -9,7 +9,8 @@ import io.smallrye.jwt.build.Jwt;
 
 /**
  * Mints RS256 access tokens shaped like Keycloak's (realm roles under {@code realm_access.roles}, the user name in
- * {@code preferred_username}) and signed with the test key pair in {@code parley-test/}. A service verifies them in its
+ * {@code preferred_username}, the stable subject in {@code sub}: {@code sub-<username>} unless given) and signed with the test
+ * key pair in {@code parley-test/}. A service verifies them in its
  * test profile with {@code quarkus.oidc.public-key} set to {@link #PUBLIC_KEY}.
  *
  * <p>
@@ -31,6 +32,19 @@ public final class TestTokens {
         return token(username, Set.of(roles), Map.of());
     }
 
+    /**
+     * A token for a person whose subject is not derived from the user name: a user deleted and recreated in Keycloak
+     * with the same user name gets a new {@code sub} (ADR 0011).
+     */
+    public static String person(String subject, String username, String... roles) {
+        return token(username, Set.of(roles), Map.of("sub", subject));
+    }
+
+    /** The subject {@link #user} puts in a token for {@code username}. */
+    public static String subjectOf(String username) {
+        return "sub-" + username;
+    }
+
     /** A token for a service account, as Keycloak issues for the client credentials grant. */
     public static String service(String clientId, String... roles) {
         return token("service-account-" + clientId, Set.of(roles), Map.of("azp", clientId, "client_id", clientId));
@@ -39,7 +53,7 @@ public final class TestTokens {
     /** A token with arbitrary extra claims. */
     public static String token(String username, Set<String> roles, Map<String, Object> extraClaims) {
         var builder = Jwt.issuer(ISSUER)
-                .subject("sub-" + username)
+                .subject(subjectOf(username))
                 .claim("preferred_username", username)
                 .claim("realm_access", Map.of("roles", List.copyOf(roles)))
                 .groups(roles)

@@ -31,7 +31,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 @ApplicationScoped
 public class ChatRepository {
 
-    private static final String SESSION_COLUMNS = "id, user_id, title, model_name, engine_type, constraints_json, "
+    private static final String SESSION_COLUMNS = "id, owner_sub, user_id, title, model_name, engine_type, constraints_json, "
             + "params_json, created_at, updated_at";
     private static final String MESSAGE_COLUMNS = "id, session_id, role, content, status, error, metrics_json, "
             + "usage_json, parent_id, idempotency_key, created_at, envelope_json";
@@ -49,37 +49,38 @@ public class ChatRepository {
     // ---- sessions ----
 
     public void insertSession(SessionRow s) {
-        update("INSERT INTO chat_sessions (" + SESSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)",
-                s.id(), s.userId(), s.title(), s.modelName(), s.engineType(), json(s.constraints()), json(s.params()),
+        update("INSERT INTO chat_sessions (" + SESSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)",
+                s.id(), s.ownerSub(), s.userId(), s.title(), s.modelName(), s.engineType(), json(s.constraints()),
+                json(s.params()),
                 ts(s.createdAt()), ts(s.updatedAt()));
     }
 
-    public List<SessionRow> listSessions(String userId) {
-        return query("SELECT " + SESSION_COLUMNS + " FROM chat_sessions WHERE user_id = ? ORDER BY updated_at DESC, "
-                + "created_at DESC", this::session, userId);
+    public List<SessionRow> listSessions(String ownerSub) {
+        return query("SELECT " + SESSION_COLUMNS + " FROM chat_sessions WHERE owner_sub = ? ORDER BY updated_at DESC, "
+                + "created_at DESC", this::session, ownerSub);
     }
 
-    public Optional<SessionRow> findSession(UUID id, String userId) {
-        return query("SELECT " + SESSION_COLUMNS + " FROM chat_sessions WHERE id = ? AND user_id = ?", this::session,
-                id, userId).stream().findFirst();
+    public Optional<SessionRow> findSession(UUID id, String ownerSub) {
+        return query("SELECT " + SESSION_COLUMNS + " FROM chat_sessions WHERE id = ? AND owner_sub = ?", this::session,
+                id, ownerSub).stream().findFirst();
     }
 
     public void updateSession(SessionRow s) {
         update("UPDATE chat_sessions SET title = ?, model_name = ?, engine_type = ?, constraints_json = ?::jsonb, "
-                + "params_json = ?::jsonb, updated_at = ? WHERE id = ? AND user_id = ?", s.title(), s.modelName(),
-                s.engineType(), json(s.constraints()), json(s.params()), ts(s.updatedAt()), s.id(), s.userId());
+                + "params_json = ?::jsonb, updated_at = ? WHERE id = ? AND owner_sub = ?", s.title(), s.modelName(),
+                s.engineType(), json(s.constraints()), json(s.params()), ts(s.updatedAt()), s.id(), s.ownerSub());
     }
 
     public void touchSession(UUID id, Instant at) {
         update("UPDATE chat_sessions SET updated_at = ? WHERE id = ?", ts(at), id);
     }
 
-    public boolean deleteSession(UUID id, String userId) {
-        return update("DELETE FROM chat_sessions WHERE id = ? AND user_id = ?", id, userId) > 0;
+    public boolean deleteSession(UUID id, String ownerSub) {
+        return update("DELETE FROM chat_sessions WHERE id = ? AND owner_sub = ?", id, ownerSub) > 0;
     }
 
-    public int deleteAllSessions(String userId) {
-        return update("DELETE FROM chat_sessions WHERE user_id = ?", userId);
+    public int deleteAllSessions(String ownerSub) {
+        return update("DELETE FROM chat_sessions WHERE owner_sub = ?", ownerSub);
     }
 
     // ---- messages ----
@@ -164,8 +165,8 @@ public class ChatRepository {
                     }
                 }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE chat_sessions SET title = ?, updated_at = ? "
-                        + "WHERE id = ? AND user_id = ?")) {
-                    bind(ps, session.title(), ts(session.updatedAt()), session.id(), session.userId());
+                        + "WHERE id = ? AND owner_sub = ?")) {
+                    bind(ps, session.title(), ts(session.updatedAt()), session.id(), session.ownerSub());
                     ps.executeUpdate();
                 }
                 c.commit();
@@ -266,27 +267,27 @@ public class ChatRepository {
     }
 
     /**
-     * For each of the given attachment ids that belongs to a session of {@code userId}: its session id. Ids of other
+     * For each of the given attachment ids that belongs to a session of {@code ownerSub}: its session id. Ids of other
      * users' attachments are absent, like ids that do not exist.
      */
-    public Map<UUID, UUID> attachmentSessions(List<UUID> ids, String userId) {
+    public Map<UUID, UUID> attachmentSessions(List<UUID> ids, String ownerSub) {
         if (ids.isEmpty()) {
             return Map.of();
         }
         Map<UUID, UUID> out = new HashMap<>();
         query("SELECT a.id, m.session_id FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id "
-                + "JOIN chat_sessions s ON s.id = m.session_id WHERE a.id = ANY (?) AND s.user_id = ?",
+                + "JOIN chat_sessions s ON s.id = m.session_id WHERE a.id = ANY (?) AND s.owner_sub = ?",
                 rs -> out.put(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)),
-                ids.toArray(UUID[]::new), userId);
+                ids.toArray(UUID[]::new), ownerSub);
         return out;
     }
 
-    /** One attachment with its bytes, only if it belongs to a session of {@code userId}. */
-    public Optional<AttachmentRow> findAttachment(UUID sessionId, UUID attachmentId, String userId) {
+    /** One attachment with its bytes, only if it belongs to a session of {@code ownerSub}. */
+    public Optional<AttachmentRow> findAttachment(UUID sessionId, UUID attachmentId, String ownerSub) {
         return query("SELECT " + ATTACHMENT_META + ", a.data FROM chat_attachments a "
                 + "JOIN chat_messages m ON m.id = a.message_id JOIN chat_sessions s ON s.id = m.session_id "
-                + "WHERE a.id = ? AND m.session_id = ? AND s.user_id = ?", rs -> attachmentMeta(rs).withData(rs.getBytes(8)),
-                attachmentId, sessionId, userId).stream().findFirst();
+                + "WHERE a.id = ? AND m.session_id = ? AND s.owner_sub = ?", rs -> attachmentMeta(rs).withData(rs.getBytes(8)),
+                attachmentId, sessionId, ownerSub).stream().findFirst();
     }
 
     /** Copies a message's attachments to another message (fork). */
@@ -305,8 +306,8 @@ public class ChatRepository {
 
     private SessionRow session(ResultSet rs) throws SQLException {
         return new SessionRow(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
-                rs.getString(5), node(rs.getString(6)), (ObjectNode) node(rs.getString(7)), instant(rs, 8),
-                instant(rs, 9));
+                rs.getString(5), rs.getString(6), node(rs.getString(7)), (ObjectNode) node(rs.getString(8)),
+                instant(rs, 9), instant(rs, 10));
     }
 
     private MessageRow message(ResultSet rs) throws SQLException {

@@ -60,7 +60,7 @@ public class CodeSnippetService {
             throw ApiException.badRequest("lang", "lang must be one of python, curl, javascript");
         }
         SessionRow session = sessions.require(caller, sessionId);
-        ProxyRequest request = request(session, caller.user());
+        ProxyRequest request = request(session, caller.name());
         String base = stripSlash(config.proxy().publicUrl());
         return switch (l) {
             case "python" -> switch (request.mode()) {

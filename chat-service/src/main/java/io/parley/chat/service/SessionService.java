@@ -48,15 +48,15 @@ public class SessionService {
         ObjectNode validated = params.validate(null, request.params(), constraints);
         Instant now = Instant.now();
         String engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
-        SessionRow row = new SessionRow(UUID.randomUUID(), caller.user(), title, request.model(), engineType,
+        SessionRow row = new SessionRow(UUID.randomUUID(), caller.subject(), caller.name(), title, request.model(), engineType,
                 constraints, validated, now, now);
         repository.insertSession(row);
-        Log.infof("session %s created by %s for model %s", row.id(), caller.user(), row.modelName());
+        Log.infof("session %s created by %s for model %s", row.id(), caller.name(), row.modelName());
         return SessionView.of(row, null);
     }
 
     public List<SessionView> list(Caller caller) {
-        return repository.listSessions(caller.user()).stream().map(s -> SessionView.of(s, null)).toList();
+        return repository.listSessions(caller.subject()).stream().map(s -> SessionView.of(s, null)).toList();
     }
 
     public SessionView get(Caller caller, UUID id) {
@@ -69,7 +69,7 @@ public class SessionService {
 
     /** An attachment of one of the caller's sessions, with its bytes; another user's answers 404. */
     public AttachmentRow attachment(Caller caller, UUID sessionId, UUID attachmentId) {
-        return repository.findAttachment(sessionId, attachmentId, caller.user())
+        return repository.findAttachment(sessionId, attachmentId, caller.subject())
                 .orElseThrow(() -> ApiException.notFound("attachment"));
     }
 
@@ -97,22 +97,22 @@ public class SessionService {
             engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
         }
         ObjectNode validated = params.validate(s.params(), request.params(), constraints);
-        SessionRow updated = new SessionRow(s.id(), s.userId(), title, model, engineType, constraints, validated,
+        SessionRow updated = new SessionRow(s.id(), s.ownerSub(), s.userId(), title, model, engineType, constraints, validated,
                 s.createdAt(), Instant.now());
         repository.updateSession(updated);
         return SessionView.of(updated, null);
     }
 
     public void delete(Caller caller, UUID id) {
-        if (!repository.deleteSession(id, caller.user())) {
+        if (!repository.deleteSession(id, caller.subject())) {
             throw ApiException.notFound("session");
         }
-        Log.infof("session %s deleted by %s", id, caller.user());
+        Log.infof("session %s deleted by %s", id, caller.name());
     }
 
     public int deleteAll(Caller caller) {
-        int n = repository.deleteAllSessions(caller.user());
-        Log.infof("%d session(s) of %s deleted", n, caller.user());
+        int n = repository.deleteAllSessions(caller.subject());
+        Log.infof("%d session(s) of %s deleted", n, caller.name());
         return n;
     }
 
@@ -139,7 +139,7 @@ public class SessionService {
                 null, null, null, parent, null, now, null);
         repository.insertMessage(m);
         String title = s.title() == null && MessageRow.USER.equals(m.role()) ? titleFrom(m.content()) : s.title();
-        repository.updateSession(new SessionRow(s.id(), s.userId(), title, s.modelName(), s.engineType(),
+        repository.updateSession(new SessionRow(s.id(), s.ownerSub(), s.userId(), title, s.modelName(), s.engineType(),
                 s.constraints(), s.params(), s.createdAt(), now));
         return MessageView.of(m);
     }
@@ -171,7 +171,8 @@ public class SessionService {
         Instant now = Instant.now();
         String title = r.title() != null ? normalizeTitle(r.title())
                 : (s.title() != null ? s.title() : "New chat") + " (fork)";
-        SessionRow copy = new SessionRow(UUID.randomUUID(), caller.user(), title, model, engineType, constraints,
+        SessionRow copy = new SessionRow(UUID.randomUUID(), caller.subject(), caller.name(), title, model, engineType,
+                constraints,
                 validated, now, now);
         repository.insertSession(copy);
         UUID parent = null;
@@ -185,7 +186,7 @@ public class SessionService {
             repository.copyAttachments(m.id(), newId);
             parent = newId;
         }
-        Log.infof("session %s forked into %s by %s (model %s)", id, copy.id(), caller.user(), model);
+        Log.infof("session %s forked into %s by %s (model %s)", id, copy.id(), caller.name(), model);
         return get(caller, copy.id());
     }
 
@@ -234,7 +235,7 @@ public class SessionService {
 
     /** The caller's session or 404. */
     public SessionRow require(Caller caller, UUID id) {
-        return repository.findSession(id, caller.user()).orElseThrow(() -> ApiException.notFound("session"));
+        return repository.findSession(id, caller.subject()).orElseThrow(() -> ApiException.notFound("session"));
     }
 
     static String normalizeTitle(String title) {

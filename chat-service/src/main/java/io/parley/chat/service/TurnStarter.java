@@ -129,7 +129,7 @@ public class TurnStarter {
         Instant now = Instant.now();
         MessageRow user = new MessageRow(UUID.randomUUID(), sessionId, MessageRow.USER, request.content(),
                 MessageRow.COMPLETE, null, null, null, parent, key, now, envelope.toJson(mapper));
-        SessionRow updated = new SessionRow(session.id(), session.userId(),
+        SessionRow updated = new SessionRow(session.id(), session.ownerSub(), session.userId(),
                 session.title() == null ? SessionService.titleFrom(request.content()) : session.title(),
                 session.modelName(), session.engineType(), session.constraints(), session.params(),
                 session.createdAt(), now);
@@ -176,7 +176,7 @@ public class TurnStarter {
         if (ids.isEmpty()) {
             return List.of();
         }
-        Map<UUID, UUID> sessionsOf = repository.attachmentSessions(ids, caller.user());
+        Map<UUID, UUID> sessionsOf = repository.attachmentSessions(ids, caller.subject());
         Map<UUID, AttachmentRow> here = repository.listAttachmentMeta(sessionId).stream()
                 .collect(Collectors.toMap(AttachmentRow::id, a -> a));
         List<AttachmentRow> out = new java.util.ArrayList<>();
@@ -268,14 +268,14 @@ public class TurnStarter {
         Map<UUID, List<AttachmentRow>> files = new java.util.HashMap<>(repository.listAttachmentsWithData(userIds)
                 .stream().collect(Collectors.groupingBy(AttachmentRow::messageId)));
         files.putAll(known);
-        ProxyRequest request = requests.build(session, branch, caller.user(), envelope, files,
+        ProxyRequest request = requests.build(session, branch, caller.name(), envelope, files,
                 CompletionRequestBuilder.AttachmentPayload.STORED);
         Instant now = Instant.now();
         repository.insertMessage(new MessageRow(turnId, session.id(), MessageRow.ASSISTANT, "",
                 MessageRow.STREAMING, null, null, null, userMessageId, null, now, null));
-        Turn turn = new Turn(turnId, session.id(), caller.user(), userMessageId, now);
+        Turn turn = new Turn(turnId, session.id(), caller.name(), userMessageId, now);
         Log.infof("turn %s started in session %s by %s on replica %s (model %s, %s, correlation %s)", turn.id(),
-                session.id(), caller.user(), replica.id(), session.modelName(), envelope.endpointMode().wireName(),
+                session.id(), caller.name(), replica.id(), session.modelName(), envelope.endpointMode().wireName(),
                 request.correlationId());
         runner.run(turn, new TurnEvents.MessageStart(turnId, MessageRow.ASSISTANT, now.toString(), turnId,
                 session.id(), userMessageId), request, caller.accessToken());

@@ -61,7 +61,7 @@ public class UsageResource {
     @Path("/scope")
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> scope() {
-        String user = callers.caller().user();
+        String user = callers.caller().name();
         boolean admin = identity.hasRole("admin");
         return Map.of("user", user, "admin", admin, "scope", admin ? "all" : "own");
     }

@@ -49,7 +49,8 @@ public class ChatSocket {
 
     @OnTextMessage
     void onMessage(String text, WebSocketConnection connection) {
-        Caller caller = new Caller(connection.userData().get(ChatUpgradeCheck.USER),
+        Caller caller = new Caller(connection.userData().get(ChatUpgradeCheck.SUBJECT),
+                connection.userData().get(ChatUpgradeCheck.USER),
                 connection.userData().get(ChatUpgradeCheck.TOKEN));
         UUID sessionId = UUID.fromString(connection.pathParam("sessionId"));
         try {

@@ -7,7 +7,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.parley.chat.config.ChatConfig;
 import io.parley.chat.repository.ChatRepository;
+import io.parley.chat.security.CallerResolver;
+import io.parley.chat.security.IdentityClaims;
 import io.parley.chat.security.OriginCheck;
+import io.parley.chat.service.Caller;
 import io.quarkus.logging.Log;
 import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
@@ -25,15 +28,18 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 @ApplicationScoped
 public class ChatUpgradeCheck implements HttpUpgradeCheck {
 
+    static final UserData.TypedKey<String> SUBJECT = UserData.TypedKey.forString("parley.subject");
     static final UserData.TypedKey<String> USER = UserData.TypedKey.forString("parley.user");
     static final UserData.TypedKey<String> TOKEN = UserData.TypedKey.forString("parley.token");
 
     private final ChatRepository repository;
     private final ChatConfig config;
+    private final IdentityClaims claims;
 
-    public ChatUpgradeCheck(ChatRepository repository, ChatConfig config) {
+    public ChatUpgradeCheck(ChatRepository repository, ChatConfig config, IdentityClaims claims) {
         this.repository = repository;
         this.config = config;
+        this.claims = claims;
     }
 
     @Override
@@ -62,14 +68,23 @@ public class ChatUpgradeCheck implements HttpUpgradeCheck {
             } catch (RuntimeException e) {
                 return CheckResult.rejectUpgrade(404);
             }
-            String user = identity.getPrincipal().getName();
-            return Uni.createFrom().item(() -> repository.findSession(sessionId, user).isPresent())
+            Caller caller;
+            try {
+                caller = CallerResolver.of(identity, token.getToken());
+            } catch (RuntimeException e) {
+                return CheckResult.rejectUpgrade(401);
+            }
+            return Uni.createFrom().item(() -> {
+                claims.claim(caller.subject(), caller.name());
+                return repository.findSession(sessionId, caller.subject()).isPresent();
+            })
                     .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                     .chain(owned -> {
                         if (!owned) {
                             return CheckResult.rejectUpgrade(404);
                         }
-                        context.userData().put(USER, user);
+                        context.userData().put(SUBJECT, caller.subject());
+                        context.userData().put(USER, caller.name());
                         context.userData().put(TOKEN, token.getToken());
                         return CheckResult.permitUpgrade();
                     });

@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.parley.proxy.security.Caller;
 import io.quarkus.logging.Log;
 
 /** Creates, lists, revokes and verifies Parley API keys ({@code prl_} + 256 random bits, stored as SHA-256). */
@@ -37,7 +38,7 @@ public class ApiKeyService {
         this.repository = repository;
     }
 
-    public CreatedKey create(String owner, String name) throws Exception {
+    public CreatedKey create(Caller owner, String name) throws Exception {
         byte[] secretBytes = new byte[32];
         random.nextBytes(secretBytes);
         String secret = SECRET_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
@@ -45,20 +46,21 @@ public class ApiKeyService {
         random.nextBytes(idBytes);
         String id = "key_" + HexFormat.of().formatHex(idBytes);
         String displayPrefix = secret.substring(0, SECRET_PREFIX.length() + DISPLAY_CHARS);
-        ApiKeyRepository.Row row = repository.insert(id, owner, name, displayPrefix, sha256(secret));
-        Log.infof("api key %s created for %s", id, owner);
+        ApiKeyRepository.Row row = repository.insert(id, owner.subject(), owner.name(), name, displayPrefix,
+                sha256(secret));
+        Log.infof("api key %s created for %s", id, owner.name());
         return new CreatedKey(row.id(), row.name(), secret, mask(displayPrefix), row.createdAt());
     }
 
-    public List<KeyView> list(String owner) throws Exception {
-        return repository.byOwner(owner).stream().map(r -> new KeyView(r.id(), r.name(), mask(r.displayPrefix()),
+    public List<KeyView> list(Caller owner) throws Exception {
+        return repository.byOwner(owner.subject()).stream().map(r -> new KeyView(r.id(), r.name(), mask(r.displayPrefix()),
                 r.createdAt(), r.lastUsedAt(), r.revokedAt())).toList();
     }
 
-    public boolean revoke(String owner, String id) throws Exception {
-        boolean revoked = repository.revoke(owner, id);
+    public boolean revoke(Caller owner, String id) throws Exception {
+        boolean revoked = repository.revoke(owner.subject(), id);
         if (revoked) {
-            Log.infof("api key %s revoked by %s", id, owner);
+            Log.infof("api key %s revoked by %s", id, owner.name());
         }
         return revoked;
     }

@@ -14,7 +14,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import io.parley.proxy.keys.ApiKeyService;
+import io.parley.proxy.keys.IdentityClaims;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
+import io.parley.proxy.security.Caller;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -37,10 +39,12 @@ public class KeysResource {
 
     private final ApiKeyService keys;
     private final SecurityIdentity identity;
+    private final IdentityClaims claims;
 
-    KeysResource(ApiKeyService keys, SecurityIdentity identity) {
+    KeysResource(ApiKeyService keys, SecurityIdentity identity, IdentityClaims claims) {
         this.keys = keys;
         this.identity = identity;
+        this.claims = claims;
     }
 
     @POST
@@ -72,10 +76,12 @@ public class KeysResource {
         return Map.of("id", id, "revoked", true);
     }
 
-    private String owner() {
+    private Caller owner() throws Exception {
         if (identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID) != null) {
             throw ApiError.forbidden("API keys are managed with a user's sign-in, not with an API key");
         }
-        return identity.getPrincipal().getName();
+        Caller caller = Caller.of(identity);
+        claims.claim(caller.subject(), caller.name());
+        return caller;
     }
 }

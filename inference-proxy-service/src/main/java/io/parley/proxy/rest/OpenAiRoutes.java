@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
+import io.parley.proxy.security.Caller;
+import io.parley.proxy.security.Callers;
 import io.parley.proxy.security.OidcReadiness;
 import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.ModelCatalog;
@@ -36,6 +38,7 @@ import io.parley.proxy.translate.ResponsesToOpenAiTranslator;
 import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.Context;
@@ -67,9 +70,11 @@ public class OpenAiRoutes {
     private final long maxAttachmentBytes;
     private final ShutdownDrain drain;
     private final OidcReadiness oidc;
+    private final Callers callers;
 
     OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config,
-            ShutdownDrain drain, OidcReadiness oidc) {
+            ShutdownDrain drain, OidcReadiness oidc, Callers callers) {
+        this.callers = callers;
         this.drain = drain;
         this.oidc = oidc;
         this.catalog = catalog;
@@ -153,7 +158,13 @@ public class OpenAiRoutes {
             send(rc, ApiError.unauthorized("a bearer token or Parley API key is required"));
             return;
         }
-        String userId = identity.getPrincipal().getName();
+        Caller userId;
+        try {
+            userId = callers.of(identity);
+        } catch (UnauthorizedException e) {
+            send(rc, ApiError.unauthorized(e.getMessage()));
+            return;
+        }
         String apiKeyId = identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID);
 
         RequestOverrides overrides = null;
@@ -263,7 +274,7 @@ public class OpenAiRoutes {
     }
 
     private void route(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
-            String userId, String apiKeyId, long startNanos, Instant startedAt, Context context) {
+            Caller userId, String apiKeyId, long startNanos, Instant startedAt, Context context) {
         if (p.error() != null) {
             if (p.error().status() == 400 && "model".equals(p.error().param())) {
                 relay.recordRejected(requestId, correlationId, userId, apiKeyId, p.metadata().get("source"),
@@ -287,7 +298,7 @@ public class OpenAiRoutes {
     }
 
     private void resolved(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
-            String userId, String apiKeyId, long startNanos, Instant startedAt, ModelCatalog.Resolution resolution) {
+            Caller userId, String apiKeyId, long startNanos, Instant startedAt, ModelCatalog.Resolution resolution) {
         String modelName = p.model();
         String source = p.metadata().get("source");
         if (rc.response().closed() || rc.response().ended()) {

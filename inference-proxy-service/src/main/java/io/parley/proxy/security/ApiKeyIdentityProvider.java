@@ -42,11 +42,14 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
             if (key == null) {
                 throw new AuthenticationFailedException("unknown or revoked api key");
             }
-            return QuarkusSecurityIdentity.builder()
+            var identity = QuarkusSecurityIdentity.builder()
                     .setPrincipal(new QuarkusPrincipal(key.owner()))
                     .addRole("user")
-                    .addAttribute(API_KEY_ID, key.id())
-                    .build();
+                    .addAttribute(API_KEY_ID, key.id());
+            if (key.ownerSub() != null) {
+                identity.addAttribute(Caller.API_KEY_SUBJECT, key.ownerSub());
+            }
+            return identity.build();
         });
     }
 }

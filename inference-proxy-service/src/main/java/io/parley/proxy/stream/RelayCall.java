@@ -665,7 +665,8 @@ final class RelayCall {
 
     private UsageEvent usageEvent(String status, String errorType, Double ttftMs, Double latencyMs, Double tps,
             int prompt, int completion, Long delivered) {
-        return new UsageEvent(call.requestId(), call.startedAt().toString(), call.userId(), null, call.apiKeyId(),
+        return new UsageEvent(call.requestId(), call.startedAt().toString(), call.caller().name(),
+                call.caller().recordedSubject().orElse(null), null, call.apiKeyId(),
                 model.name(), model.engineType(), model.deployment(), call.kind().usageName(), call.clientStream(),
                 prompt, completion, ttftMs, latencyMs, tps, status, errorType, call.correlationId(), call.metadata(),
                 call.source(), call.attachments(), delivered);

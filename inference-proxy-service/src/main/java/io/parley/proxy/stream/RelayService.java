@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.metrics.ProxyMetrics;
+import io.parley.proxy.security.Caller;
 import io.parley.proxy.service.EndpointBalancer;
 import io.parley.proxy.usage.UsageEvent;
 import io.parley.proxy.usage.UsageRecorder;
@@ -128,11 +129,12 @@ public class RelayService {
     }
 
     /** Usage for a call that ended before any upstream was chosen (bad request, unknown or unready model). */
-    public void recordRejected(String requestId, String correlationId, String userId, String apiKeyId, String source,
+    public void recordRejected(String requestId, String correlationId, Caller caller, String apiKeyId, String source,
             Map<String, String> metadata, EndpointKind kind, boolean stream, String model, Instant startedAt,
             long startNanos, String errorType) {
         double latencyMs = (System.nanoTime() - startNanos) / 1e6;
-        recorder.record(new UsageEvent(requestId, startedAt.toString(), userId, null, apiKeyId, model, null, null,
+        recorder.record(new UsageEvent(requestId, startedAt.toString(), caller.name(),
+                caller.recordedSubject().orElse(null), null, apiKeyId, model, null, null,
                 kind.usageName(), stream, 0, 0, null, latencyMs, null, UsageEvent.ERROR, errorType, correlationId,
                 metadata, source, List.of()));
     }

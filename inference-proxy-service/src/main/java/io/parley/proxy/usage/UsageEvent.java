@@ -6,9 +6,11 @@ import java.util.Map;
 /**
  * The usage event of docs/architecture.md ({@code POST /v1/usage/events}), one per proxied call. {@code latencyMs} and
  * {@code status} are as the client saw them (until the last byte was written to it); {@code bytesDelivered} counts the
- * response body bytes written to the client's connection (null when the call never started a body).
+ * response body bytes written to the client's connection (null when the call never started a body). {@code userId} is
+ * the caller's user name (display); {@code userSub} the token's subject, the key usage is owned by (ADR 0011), null for
+ * an API key not yet claimed by its owner's subject.
  */
-public record UsageEvent(String requestId, String timestamp, String userId, String orgId, String apiKeyId,
+public record UsageEvent(String requestId, String timestamp, String userId, String userSub, String orgId, String apiKeyId,
         String model, String engineType, String deployment, String endpointKind, boolean stream,
         Integer promptTokens, Integer completionTokens, Double ttftMs, Double latencyMs, Double tokensPerSec,
         String status, String errorType, String correlationId, Map<String, String> metadata, String source,
@@ -24,12 +26,13 @@ public record UsageEvent(String requestId, String timestamp, String userId, Stri
     public static final String INTERRUPTED = "interrupted";
 
     /** The same event without the size of what reached the client (calls that never wrote a body). */
-    public UsageEvent(String requestId, String timestamp, String userId, String orgId, String apiKeyId, String model,
+    public UsageEvent(String requestId, String timestamp, String userId, String userSub, String orgId,
+            String apiKeyId, String model,
             String engineType, String deployment, String endpointKind, boolean stream, Integer promptTokens,
             Integer completionTokens, Double ttftMs, Double latencyMs, Double tokensPerSec, String status,
             String errorType, String correlationId, Map<String, String> metadata, String source,
             List<Attachment> attachments) {
-        this(requestId, timestamp, userId, orgId, apiKeyId, model, engineType, deployment, endpointKind, stream,
+        this(requestId, timestamp, userId, userSub, orgId, apiKeyId, model, engineType, deployment, endpointKind, stream,
                 promptTokens, completionTokens, ttftMs, latencyMs, tokensPerSec, status, errorType, correlationId,
                 metadata, source, attachments, null);
     }

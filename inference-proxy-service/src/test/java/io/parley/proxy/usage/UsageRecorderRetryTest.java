@@ -80,7 +80,8 @@ class UsageRecorderRetryTest {
     }
 
     private static UsageEvent event(String id) {
-        return new UsageEvent(id, "2026-11-22T00:00:00Z", "alice", null, null, "m", null, null, "chat", true, 1, 1, null,
+        return new UsageEvent(id, "2026-11-22T00:00:00Z", "alice", "sub-alice", null, null, "m", null, null, "chat", true, 1, 1,
+                null,
                 1.0, null, UsageEvent.OK, null, "c-" + id, Map.of(), null, List.of());
     }
 

@@ -76,7 +76,8 @@ class UsageSpoolTest {
     }
 
     private static UsageEvent event(String id, String status) {
-        return new UsageEvent(id, "2026-12-07T00:00:00Z", "alice", null, null, "m", null, null, "chat", true, 7, 5, 12.0,
+        return new UsageEvent(id, "2026-12-07T00:00:00Z", "alice", "sub-alice", null, null, "m", null, null, "chat", true, 7, 5,
+                12.0,
                 80.0, 50.0, status, null, "c-" + id, Map.of(), null, List.of(), 321L);
     }
 

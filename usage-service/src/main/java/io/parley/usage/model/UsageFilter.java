@@ -3,9 +3,13 @@ package io.parley.usage.model;
 import java.time.Instant;
 import java.util.Optional;
 
-/** Filters of a usage query; {@code from} is inclusive, {@code to} exclusive. */
+/**
+ * Filters of a usage query; {@code from} is inclusive, {@code to} exclusive. {@code user} matches the user name
+ * (display, as admins know people); {@code subject} the token's {@code sub} usage is owned by (ADR 0011).
+ */
 public record UsageFilter(
         Optional<String> user,
+        Optional<String> subject,
         Optional<String> model,
         Optional<String> source,
         Optional<String> status,
@@ -13,8 +17,8 @@ public record UsageFilter(
         Optional<Instant> from,
         Optional<Instant> to) {
 
-    /** The same filter restricted to one user (the caller's own usage). */
-    public UsageFilter forUser(String userId) {
-        return new UsageFilter(Optional.of(userId), model, source, status, correlationId, from, to);
+    /** The same filter restricted to one subject's usage (the caller's own), whatever user name it asked for. */
+    public UsageFilter forSubject(String sub) {
+        return new UsageFilter(Optional.empty(), Optional.of(sub), model, source, status, correlationId, from, to);
     }
 }

@@ -25,13 +25,13 @@ public class RollupRepository {
     private static final String MOVE_DAY = """
             WITH moved AS (
                 DELETE FROM usage_records WHERE occurred_at >= ? AND occurred_at < ?
-                RETURNING occurred_at, user_id, model, source, status, prompt_tokens, completion_tokens,
+                RETURNING occurred_at, user_sub, user_id, model, source, status, prompt_tokens, completion_tokens,
                           ttft_ms, latency_ms, tokens_per_sec
             )
-            INSERT INTO usage_daily (day, user_id, model, source, status, calls, prompt_tokens, completion_tokens,
+            INSERT INTO usage_daily (day, user_sub, user_id, model, source, status, calls, prompt_tokens, completion_tokens,
                                      ttft_count, ttft_p50_ms, ttft_p95_ms, latency_count, latency_p50_ms, latency_p95_ms,
                                      tokens_per_sec_sum, tokens_per_sec_count)
-            SELECT ?::date, coalesce(user_id, ''), model, coalesce(source, ''), status, count(*),
+            SELECT ?::date, coalesce(user_sub, ''), coalesce(user_id, ''), model, coalesce(source, ''), status, count(*),
                    sum(prompt_tokens), sum(completion_tokens),
                    count(ttft_ms), percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft_ms),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY ttft_ms),
@@ -39,8 +39,15 @@ public class RollupRepository {
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
                    coalesce(sum(tokens_per_sec), 0), count(tokens_per_sec)
             FROM moved
-            GROUP BY 2, 3, 4, 5
-            ON CONFLICT (day, user_id, model, source, status) DO UPDATE SET
+            GROUP BY 2, 3, 4, 5, 6
+            """ + RollupRepository.MERGE;
+
+    /**
+     * How a rollup row joins an existing one with the same key: counts and sums add up, percentiles become the
+     * count-weighted mean.
+     */
+    static final String MERGE = """
+            ON CONFLICT (day, user_sub, user_id, model, source, status) DO UPDATE SET
                 calls = usage_daily.calls + EXCLUDED.calls,
                 prompt_tokens = usage_daily.prompt_tokens + EXCLUDED.prompt_tokens,
                 completion_tokens = usage_daily.completion_tokens + EXCLUDED.completion_tokens,

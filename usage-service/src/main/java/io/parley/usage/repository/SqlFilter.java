@@ -19,6 +19,7 @@ final class SqlFilter {
     static SqlFilter raw(UsageFilter filter) {
         SqlFilter f = new SqlFilter();
         filter.user().ifPresent(v -> f.and("user_id = ?", v));
+        filter.subject().ifPresent(v -> f.and("user_sub = ?", v));
         filter.model().ifPresent(v -> f.and("model = ?", v));
         filter.source().ifPresent(v -> f.and("source = ?", v));
         filter.status().ifPresent(v -> f.and("status = ?", v));
@@ -35,6 +36,7 @@ final class SqlFilter {
     static SqlFilter daily(UsageFilter filter) {
         SqlFilter f = new SqlFilter();
         filter.user().ifPresent(v -> f.and("user_id = ?", v));
+        filter.subject().ifPresent(v -> f.and("user_sub = ?", v));
         filter.model().ifPresent(v -> f.and("model = ?", v));
         filter.source().ifPresent(v -> f.and("source = ?", v));
         filter.status().ifPresent(v -> f.and("status = ?", v));

@@ -48,10 +48,18 @@ public class UsageRepository {
     private static final String INSERT = "INSERT INTO usage_records (request_id, occurred_at, user_id, org_id, api_key_id,"
             + " model, engine_type, deployment, endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms,"
             + " latency_ms, tokens_per_sec, status, error_type, correlation_id, metadata, source, attachments,"
-            + " bytes_delivered)"
-            + " SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+            + " bytes_delivered, user_sub)"
+            + " SELECT request_id, occurred_at, user_id, org_id, api_key_id, model, engine_type, deployment,"
+            + " endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms, latency_ms, tokens_per_sec, status,"
+            + " error_type, correlation_id, metadata, source, attachments, bytes_delivered,"
+            // an event without a subject (an older proxy's) takes the one recorded for its user name, if any (ADR 0011)
+            + " coalesce(user_sub, (SELECT subject FROM identity_claims WHERE username = u.user_id))"
+            + " FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
             + " ?::text[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::float8[], ?::float8[], ?::float8[],"
-            + " ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::jsonb[], ?::int8[])"
+            + " ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::jsonb[], ?::int8[], ?::text[])"
+            + " AS u (request_id, occurred_at, user_id, org_id, api_key_id, model, engine_type, deployment,"
+            + " endpoint_kind, stream, prompt_tokens, completion_tokens, ttft_ms, latency_ms, tokens_per_sec, status,"
+            + " error_type, correlation_id, metadata, source, attachments, bytes_delivered, user_sub)"
             + " ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
@@ -83,7 +91,7 @@ public class UsageRepository {
         if (n == 0) {
             return inserted;
         }
-        Object[][] columns = new Object[22][n];
+        Object[][] columns = new Object[23][n];
         for (int i = 0; i < n; i++) {
             UsageEvent e = events.get(i);
             columns[0][i] = e.requestId();
@@ -108,9 +116,10 @@ public class UsageRepository {
             columns[19][i] = e.source();
             columns[20][i] = e.attachments().isEmpty() ? "[]" : json(e.attachments());
             columns[21][i] = e.bytesDelivered();
+            columns[22][i] = e.userSub();
         }
         String[] types = { "text", "text", "text", "text", "text", "text", "text", "text", "text", "bool", "int4", "int4",
-                "float8", "float8", "float8", "text", "text", "text", "text", "text", "text", "int8" };
+                "float8", "float8", "float8", "text", "text", "text", "text", "text", "text", "int8", "text" };
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
             for (int col = 0; col < columns.length; col++) {
                 ps.setArray(col + 1, c.createArrayOf(types[col], typed(types[col], columns[col])));

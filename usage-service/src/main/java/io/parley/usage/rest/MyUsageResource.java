@@ -10,10 +10,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import io.parley.usage.repository.IdentityClaims;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**
- * The caller's own usage: the same views as the admin API, always restricted to the caller's principal name (a
+ * The caller's own usage: the same views as the admin API, always restricted to the caller's subject (ADR 0011; a
  * {@code user} parameter is ignored). Only people ({@code user} or {@code admin} role) may ask; a service holding only
  * {@code usage-writer} is refused with 403.
  */
@@ -24,24 +25,28 @@ public class MyUsageResource {
 
     private final UsageResponses responses;
     private final SecurityIdentity identity;
+    private final IdentityClaims claims;
 
-    public MyUsageResource(UsageResponses responses, SecurityIdentity identity) {
+    public MyUsageResource(UsageResponses responses, SecurityIdentity identity, IdentityClaims claims) {
         this.responses = responses;
         this.identity = identity;
+        this.claims = claims;
     }
 
     @GET
     public Response list(@BeanParam UsageQuery params, @Context HttpHeaders headers) {
-        return responses.records(params.filter().forUser(caller()), params, headers, "my-usage.csv");
+        return responses.records(params.filter().forSubject(caller()), params, headers, "my-usage.csv");
     }
 
     @GET
     @Path("/summary")
     public Response summary(@BeanParam UsageQuery params, @Context HttpHeaders headers) {
-        return responses.summary(params.filter().forUser(caller()), params, headers, "my-usage-summary.csv");
+        return responses.summary(params.filter().forSubject(caller()), params, headers, "my-usage-summary.csv");
     }
 
     private String caller() {
-        return identity.getPrincipal().getName();
+        Caller caller = Caller.of(identity);
+        claims.claim(caller.subject(), caller.name());
+        return caller.subject();
     }
 }

@@ -16,8 +16,12 @@ public class UsageQuery {
 
     private static final Set<String> STATUSES = Set.of("ok", "error", "cancelled", "client_disconnected", "interrupted");
 
+    /** A user name (display); several users may have had it over time. */
     @QueryParam("user")
     public String user;
+    /** A token subject ({@code sub}): exactly one user. */
+    @QueryParam("subject")
+    public String subject;
     @QueryParam("model")
     public String model;
     @QueryParam("source")
@@ -54,7 +58,8 @@ public class UsageQuery {
         if (f.isPresent() && t.isPresent() && !f.get().isBefore(t.get())) {
             throw ApiException.badRequest("to", "'to' must be after 'from'");
         }
-        return new UsageFilter(present(user), present(model), present(source), st, present(correlationId), f, t);
+        return new UsageFilter(present(user), present(subject), present(model), present(source), st, present(correlationId), f,
+                t);
     }
 
     /** The page size asked for, if any. */

@@ -70,6 +70,7 @@ public class EventValidator {
                 requestId,
                 timestamp,
                 optionalText(node, "user_id"),
+                optionalText(node, "user_sub"),
                 optionalText(node, "org_id"),
                 optionalText(node, "api_key_id"),
                 model,

@@ -16,6 +16,7 @@ import io.parley.usage.config.UsageConfig;
 import io.parley.usage.model.IngestResult;
 import io.parley.usage.model.Rejection;
 import io.parley.usage.model.UsageEvent;
+import io.parley.usage.repository.IdentityClaims;
 import io.parley.usage.repository.UsageRepository;
 import io.quarkus.logging.Log;
 
@@ -27,6 +28,7 @@ import io.quarkus.logging.Log;
 public class IngestService {
 
     private final UsageRepository repository;
+    private final IdentityClaims claims;
     private final EventValidator validator;
     private final UsageConfig config;
     private final Counter accepted;
@@ -34,8 +36,10 @@ public class IngestService {
     private final Counter rejected;
     private final Timer lag;
 
-    public IngestService(UsageRepository repository, EventValidator validator, UsageConfig config, MeterRegistry registry) {
+    public IngestService(UsageRepository repository, IdentityClaims claims, EventValidator validator,
+            UsageConfig config, MeterRegistry registry) {
         this.repository = repository;
+        this.claims = claims;
         this.validator = validator;
         this.config = config;
         this.accepted = outcome(registry, "accepted");
@@ -84,6 +88,10 @@ public class IngestService {
             } catch (EventValidator.InvalidEvent e) {
                 rejections.add(new Rejection(i, e.getMessage()));
             }
+        }
+        for (UsageEvent event : valid) {
+            // the proxy verified the caller: its (subject, name) pairs record claims like a sign-in does (ADR 0011)
+            claims.claim(event.userSub(), event.userId());
         }
         boolean[] inserted = repository.insert(valid);
         int stored = 0;

@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.parley.usage.config.UsageConfig;
 import io.parley.usage.model.IngestResult;
 import io.parley.usage.model.UsageEvent;
+import io.parley.usage.repository.IdentityClaims;
 import io.parley.usage.repository.UsageRepository;
 
 /** Ingest refuses events whose day is already rolled up: their request id is gone, a redelivery would count twice. */
@@ -36,7 +37,8 @@ class IngestServiceRetentionTest {
                 return all;
             }
         };
-        return new IngestService(repository, new EventValidator(mapper), config(retentionEnabled, 30),
+        return new IngestService(repository, new IdentityClaims(null), new EventValidator(mapper),
+                config(retentionEnabled, 30),
                 new SimpleMeterRegistry());
     }
 
