@@ -63,7 +63,8 @@ class RequestOverridesTest {
         JsonObject sent = sentUpstream(marker);
         assertAll(
                 () -> assertEquals(0.1, sent.getDouble("temperature"), "the override wins"),
-                () -> assertFalse(sent.containsKey("max_tokens"), "a null override removes the key"),
+                // a null override removes the client's value; the proxy's cap (context 4096 - prompt estimate) takes it
+                () -> assertEquals(4096 - 8, sent.getInteger("max_tokens"), "a null override removes the key"),
                 () -> assertEquals(new JsonArray().add("###"), sent.getJsonArray("stop"), "a new key is added"),
                 () -> assertEquals(0.5, sent.getDouble("top_p"), "keys not overridden are kept"),
                 () -> assertEquals(body.getJsonArray("messages"), sent.getJsonArray("messages")),
@@ -119,7 +120,9 @@ class RequestOverridesTest {
 
         JsonObject sent = sentUpstream(marker);
         assertEquals(3, sent.getInteger("top_k"));
-        assertFalse(sent.containsKey("max_tokens"), "the translated max_tokens was removed by the null override");
+        // the translated max_tokens (32) was removed by the null override; the proxy's cap took its place
+        int cap = sent.getInteger("max_tokens");
+        assertTrue(cap > 32 && cap < 4096, "the context (4096) minus the prompt's estimate, was " + cap);
         assertEquals("user", sent.getJsonArray("messages").getJsonObject(0).getString("role"));
     }
 
@@ -127,7 +130,12 @@ class RequestOverridesTest {
     void overridesAreAlsoMergedIntoLargeBodiesParsedOffTheEventLoop() {
         String marker = UUID.randomUUID().toString();
         JsonObject body = ChatCompletionsStreamingTest.chat("sim-chat", false).put("max_tokens", 32);
-        body.getJsonArray("messages").getJsonObject(0).put("content", "x".repeat(300 * 1024));
+        // 300 KiB of image (base64 zeros): a large body whose prompt estimate still fits the model's context (images
+        // are not counted), so the output-token cap lets it through
+        body.getJsonArray("messages").getJsonObject(0).put("content", new JsonArray()
+                .add(new JsonObject().put("type", "text").put("text", "hi"))
+                .add(new JsonObject().put("type", "image_url").put("image_url",
+                        new JsonObject().put("url", "data:image/png;base64," + "A".repeat(300 * 1024)))));
         given().header("Authorization", ProxyClient.bearer())
                 .header(HEADER, new JsonObject().put("user", marker).put("max_tokens", 4).encode())
                 .contentType("application/json").body(body.encode())

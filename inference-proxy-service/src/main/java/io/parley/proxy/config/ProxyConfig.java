@@ -129,6 +129,56 @@ public interface ProxyConfig {
          */
         @WithDefault("104857600")
         long maxAttachmentBytes();
+
+        /**
+         * The most output tokens a call may ask for when the model's context length is not known (the registry entry has
+         * no {@code max_model_len}); with a known context the cap is the context minus the prompt's estimate. A request
+         * above the cap is answered 400; one that sets none is sent upstream with the cap (limits/OutputTokenCap).
+         */
+        @WithDefault("16384")
+        int maxOutputTokens();
+
+        /**
+         * Longest time a call may relay: then the stream ends with an error event {@code max_stream_duration}, the
+         * upstream is closed and the usage says {@code interrupted} with that error type.
+         */
+        @WithDefault("10m")
+        Duration maxStreamDuration();
+
+        /** Limits per user (the caller's identity, whatever credential it used). */
+        Rate user();
+
+        /** Limits per Parley API key (on top of its owner's user limits). */
+        Rate apiKey();
+
+        /**
+         * How often each replica adds what it admitted to the shared counters in PostgreSQL and reads back what all
+         * replicas admitted; decisions are taken from memory in between (the accuracy bound is in the README).
+         */
+        @WithDefault("1s")
+        Duration syncInterval();
+
+        /**
+         * How long a replica's calls in flight keep counting for the others without the replica renewing them (at every
+         * sync): a crashed replica's calls stop counting after this.
+         */
+        @WithDefault("15s")
+        Duration leaseTtl();
+    }
+
+    /** Rate and concurrency limits of one subject; 0 turns a limit off. Above a limit: 429 with {@code Retry-After}. */
+    interface Rate {
+        /** Calls per minute (sliding window over the current and the previous minute). */
+        @WithDefault("600")
+        int requestsPerMinute();
+
+        /** Prompt + completion tokens per minute, counted when calls end; checked before a call starts. */
+        @WithDefault("0")
+        long tokensPerMinute();
+
+        /** Calls in flight at once (over all replicas). */
+        @WithDefault("32")
+        int maxConcurrent();
     }
 
     interface Auth {

@@ -90,6 +90,22 @@ public class ProxyMetrics {
                 .register(registry).increment();
     }
 
+    private record LimitKey(String limit, String scope) {
+    }
+
+    private final Map<LimitKey, Counter> limited = new ConcurrentHashMap<>();
+
+    /**
+     * A call refused or ended by one of the proxy's limits ({@code limit}: {@code requests_per_minute},
+     * {@code tokens_per_minute}, {@code concurrency}, {@code max_stream_duration}; {@code scope}: {@code user},
+     * {@code api_key}, {@code call}).
+     */
+    public void limited(String limit, String scope) {
+        limited.computeIfAbsent(new LimitKey(limit, scope), k -> Counter.builder("parley_proxy_limited")
+                .description("calls refused (429) or ended by a limit of the proxy").tag("limit", k.limit())
+                .tag("scope", k.scope()).register(registry)).increment();
+    }
+
     public void upstreamError(String model, String reason) {
         Counter.builder("parley_proxy_upstream_errors").description("upstream failures by reason").tag("model", model)
                 .tag("reason", reason).register(registry).increment();

@@ -63,6 +63,33 @@ public class ApiError extends RuntimeException {
         return new ApiError(504, message, "upstream_error", null, "upstream_timeout");
     }
 
+    /**
+     * 429 in OpenAI's shape for a limit of the proxy ({@code limit}: {@code requests_per_minute}, {@code tokens_per_minute},
+     * {@code concurrency}; {@code scope}: {@code user} or {@code api_key}): code {@code rate_limit_exceeded}, type
+     * {@code requests} or {@code tokens} and a message "Rate limit reached for ... Limit N, Used M, Requested 1. Please try
+     * again in Ss." as OpenAI answers (its error-code guide; the SDKs retry a 429 after {@code Retry-After}).
+     */
+    public static ApiError rateLimited(String limit, String scope, long allowed, long used, long retryAfterSeconds) {
+        String who = "api_key".equals(scope) ? "this API key" : "this user";
+        String message = switch (limit) {
+            case "tokens_per_minute" -> "Rate limit reached for tokens per min (TPM) of " + who + ": Limit " + allowed
+                    + ", Used " + used + ".";
+            case "concurrency" -> "Rate limit reached for concurrent requests of " + who + ": Limit " + allowed
+                    + ", In flight " + used + ", Requested 1.";
+            default -> "Rate limit reached for requests per min (RPM) of " + who + ": Limit " + allowed + ", Used "
+                    + used + ", Requested 1.";
+        };
+        return new ApiError(429, message + " Please try again in " + retryAfterSeconds + "s.",
+                "tokens_per_minute".equals(limit) ? "tokens" : "requests", null, "rate_limit_exceeded");
+    }
+
+    /** The call ran for {@code limits.max-stream-duration} and was ended by the proxy. */
+    public static ApiError maxStreamDuration(java.time.Duration limit) {
+        return new ApiError(504, "the call reached the proxy's maximum duration of " + limit.toSeconds() + " s and was "
+                + "ended; ask for fewer tokens (max_tokens) or split the work", "timeout_error", null,
+                "max_stream_duration");
+    }
+
     /** The proxy is stopping: retry the call (another replica takes it). */
     public static ApiError shuttingDown() {
         return new ApiError(503, "the server is shutting down; retry the request", "service_unavailable_error", null,

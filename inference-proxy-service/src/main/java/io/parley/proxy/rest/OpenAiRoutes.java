@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.limits.OutputTokenCap;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
 import io.parley.proxy.security.Caller;
 import io.parley.proxy.security.Callers;
@@ -68,6 +69,7 @@ public class OpenAiRoutes {
     private final Vertx vertx;
     private final long maxRequestBytes;
     private final long maxAttachmentBytes;
+    private final int maxOutputTokens;
     private final ShutdownDrain drain;
     private final OidcReadiness oidc;
     private final Callers callers;
@@ -83,6 +85,7 @@ public class OpenAiRoutes {
         this.vertx = vertx;
         this.maxRequestBytes = config.limits().maxRequestBytes();
         this.maxAttachmentBytes = config.limits().maxAttachmentBytes();
+        this.maxOutputTokens = config.limits().maxOutputTokens();
     }
 
     void register(@Observes Router router) {
@@ -262,8 +265,10 @@ public class OpenAiRoutes {
         if (overrides != null) {
             overrides.applyTo(request);
         }
+        int promptEstimate = PromptTokenEstimate.of(request);
+        OutputTokenCap.apply(kind, request, catalog.lookup(modelNode.asText()), promptEstimate, maxOutputTokens);
         return new Prepared(null, modelNode.asText(), stream, wantsUsage, metadata,
-                Buffer.buffer(mapper.writeValueAsBytes(request)), attachments, PromptTokenEstimate.of(request));
+                Buffer.buffer(mapper.writeValueAsBytes(request)), attachments, promptEstimate);
     }
 
     private static void rejectUnclean(TextHygiene.Finding finding) {

@@ -56,6 +56,8 @@ final class RelayCall {
     private HttpClientResponse upstreamResponse;
     private int attempts;
     private long timer = -1;
+    /** Ends the call at {@code limits.max-stream-duration}; armed once at the start. */
+    private long durationTimer = -1;
     private boolean finished;
     private boolean clientBytesSent;
     private boolean upstreamErrorEvent;
@@ -103,7 +105,35 @@ final class RelayCall {
         ticket = svc.recorder.started(usageEvent(UsageEvent.INTERRUPTED, "proxy_stopped", null, null, null,
                 call.promptTokensEstimate(), 0, null));
         svc.opened(this);
+        long maxMillis = svc.config.limits().maxStreamDuration().toMillis();
+        durationTimer = svc.vertx.setTimer(Math.max(1, maxMillis), id -> onMaxDuration());
         attempt();
+    }
+
+    /**
+     * The call reached {@code limits.max-stream-duration}: the upstream is closed, a stream gets an OpenAI-shaped error
+     * event {@code max_stream_duration} after what it received (a call that sent nothing yet: the error as JSON), and
+     * the usage says {@code interrupted} with error type {@code max_stream_duration}.
+     */
+    private void onMaxDuration() {
+        durationTimer = -1;
+        if (finished) {
+            return;
+        }
+        Log.infof("[%s] ended at the maximum duration %s after %d content event(s)", call.correlationId(),
+                svc.config.limits().maxStreamDuration(), contentEvents);
+        svc.metrics.limited("max_stream_duration", "call");
+        resetUpstream();
+        ApiError error = ApiError.maxStreamDuration(svc.config.limits().maxStreamDuration());
+        if (!clientBytesSent) {
+            sendError(error);
+        } else {
+            flushBatch();
+            if (!out.ended() && !out.closed()) {
+                out.end(errorEvent(error));
+            }
+        }
+        finish(UsageEvent.INTERRUPTED, "max_stream_duration");
     }
 
     /** Runs {@code action} on this call's event loop. */
@@ -643,6 +673,10 @@ final class RelayCall {
         }
         finished = true;
         cancelTimer();
+        if (durationTimer >= 0) {
+            svc.vertx.cancelTimer(durationTimer);
+            durationTimer = -1;
+        }
         releaseEndpoint();
         if (streamOpen) {
             streamOpen = false;
