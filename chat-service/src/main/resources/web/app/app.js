@@ -111,7 +111,8 @@ async function copyText(text, button) {
   try {
     await navigator.clipboard.writeText(text);
   } catch (e) {
-    const ta = el('textarea', { 'aria-hidden': 'true', style: 'position:fixed;left:-9999px' });
+    // a class, not a style attribute: the page's CSP allows no inline styles
+    const ta = el('textarea', { 'aria-hidden': 'true', class: 'offscreen' });
     ta.value = text;
     document.body.append(ta);
     ta.select();
@@ -136,6 +137,32 @@ function newKey() {
 // ---------------------------------------------------------------- markdown
 
 marked.setOptions({ gfm: true, breaks: false });
+
+// Images in an answer: only data: and blob: ones are shown. Any other (markdown ![..](url) or <img>) becomes a link to
+// it, so a model's answer (or a prompt injection in it) cannot make the browser fetch a URL, e.g. one that carries
+// the chat in its query. Done inside DOMPurify, in its inert document, before any element exists in the page; the
+// CSP (img-src 'self' data: blob:) would refuse the fetch anyway.
+const SHOWN_IMAGE = /^(data:image\/|blob:)/i;
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.nodeName !== 'IMG') return;
+  const src = node.getAttribute('src') || '';
+  if (SHOWN_IMAGE.test(src)) return;
+  const doc = node.ownerDocument;
+  const label = node.getAttribute('alt') || node.getAttribute('title') || src || 'image';
+  let replacement;
+  if (/^https?:/i.test(src)) {
+    replacement = doc.createElement('a');
+    replacement.setAttribute('href', src);
+    replacement.setAttribute('class', 'image-link');
+    replacement.setAttribute('title', 'Image not loaded: ' + src);
+    replacement.textContent = '[image: ' + label + ']';
+  } else {
+    replacement = doc.createElement('span');
+    replacement.setAttribute('class', 'image-link');
+    replacement.textContent = '[image: ' + label + ']';
+  }
+  node.replaceWith(replacement);
+});
 
 function renderMarkdown(target, text) {
   target.innerHTML = DOMPurify.sanitize(marked.parse(text || ''), { USE_PROFILES: { html: true } });

@@ -76,7 +76,7 @@ function renderTimeline(groups) {
   const rows = [...groups].sort((a, b) => a.key.localeCompare(b.key));
   describe('chart-timeline', rows.map((r) => r.key));
   chart('chart-timeline').setOption({
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', renderMode: 'richText' }, // drawn on the canvas: the CSP allows no inline styles
     legend: { data: ['prompt tokens', 'completion tokens', 'calls'] },
     grid: { left: 60, right: 50, bottom: 40 },
     xAxis: { type: 'category', data: rows.map((r) => r.key) },
@@ -92,7 +92,7 @@ function renderTimeline(groups) {
 function renderPercentiles(id, groups, field) {
   describe(id, groups.map((g) => g.key));
   chart(id).setOption({
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', renderMode: 'richText' }, // drawn on the canvas: the CSP allows no inline styles
     legend: { data: ['p50', 'p95'] },
     grid: { left: 60, right: 20, bottom: 40 },
     xAxis: { type: 'category', data: groups.map((g) => g.key) },
@@ -107,7 +107,7 @@ function renderPercentiles(id, groups, field) {
 function renderUsers(groups) {
   describe('chart-users', groups.map((g) => g.key));
   chart('chart-users').setOption({
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', renderMode: 'richText' }, // drawn on the canvas: the CSP allows no inline styles
     grid: { left: 80, right: 20, bottom: 40 },
     xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', data: groups.map((g) => g.key) },

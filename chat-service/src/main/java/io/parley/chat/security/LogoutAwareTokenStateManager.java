@@ -15,6 +15,7 @@ import jakarta.enterprise.inject.Alternative;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.parley.chat.repository.DatabaseUnavailableException;
 import io.parley.chat.repository.LoggedOutSessions;
 import io.quarkus.logging.Log;
 import io.quarkus.oidc.AuthorizationCodeTokens;
@@ -65,11 +66,25 @@ public class LogoutAwareTokenStateManager implements TokenStateManager {
     public Uni<AuthorizationCodeTokens> getTokens(RoutingContext rc, OidcTenantConfig config, String state,
             OidcRequestContext<AuthorizationCodeTokens> context) {
         return delegate.getTokens(rc, config, state, context).chain(tokens -> context.runBlocking(() -> {
-            if (tokens != null && loggedOut.contains(sessionKey(tokens.getIdToken()))) {
+            if (tokens != null && loggedOut(sessionKey(tokens.getIdToken()))) {
                 throw new AuthenticationFailedException("this session was logged out");
             }
             return tokens;
         }));
+    }
+
+    /**
+     * Whether the session was logged out. While the database is away this cannot be known: the cookie is accepted
+     * (failing would make Quarkus drop it, logging every browser out on a database restart), and every route that
+     * needs the database answers 503 meanwhile anyway.
+     */
+    private boolean loggedOut(String key) {
+        try {
+            return loggedOut.contains(key);
+        } catch (DatabaseUnavailableException e) {
+            Log.warnf("logged-out sessions not checked, the database is unavailable: %s", e.getMessage());
+            return false;
+        }
     }
 
     @Override
@@ -84,8 +99,14 @@ public class LogoutAwareTokenStateManager implements TokenStateManager {
         return delegate.getTokens(rc, config, state, read).onFailure().recoverWithNull()
                 .chain(tokens -> tokens == null || tokens.getIdToken() == null ? Uni.createFrom().voidItem()
                         : context.runBlocking(() -> {
-                            loggedOut.add(sessionKey(tokens.getIdToken()), expiry(tokens.getIdToken()));
-                            Log.infof("browser session logged out: its cookie is refused from now on");
+                            try {
+                                loggedOut.add(sessionKey(tokens.getIdToken()), expiry(tokens.getIdToken()));
+                                Log.infof("browser session logged out: its cookie is refused from now on");
+                            } catch (RuntimeException e) {
+                                // the browser's cookies are cleared and Keycloak's session ends all the same
+                                Log.warnf("browser session logged out but not recorded (%s): a copy of its cookie "
+                                        + "works until its ID token expires", e.getMessage());
+                            }
                             return null;
                         }))
                 .chain(() -> delegate.deleteTokens(rc, config, state, context));

@@ -25,8 +25,11 @@ public interface SimulatorConfig {
     @WithDefault("vllm")
     ContextErrorStyle contextErrorStyle();
 
-    /** Largest accepted request body in bytes; larger bodies answer 413. */
-    @WithDefault("134217728")
+    /**
+     * Largest accepted request body in bytes; larger bodies answer 413. 200 MiB: the base64 of 100 MiB of files
+     * (133.4 MiB) plus the JSON around it, with room for the proxy's translation.
+     */
+    @WithDefault("209715200")
     long maxBodyBytes();
 
     interface ModelConfig {
