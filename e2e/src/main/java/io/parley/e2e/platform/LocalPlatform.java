@@ -157,6 +157,7 @@ public final class LocalPlatform implements AutoCloseable {
             Map<String, String> proxyEnv = new LinkedHashMap<>();
             proxyEnv.put("PARLEY_DB_URL", database.jdbcUrl("parley_proxy"));
             proxyEnv.put("PARLEY_PROXY_CLIENT_SECRET", PROXY_CLIENT_SECRET);
+            proxyEnv.putAll(generousCallLimits());
             if (faultModels()) {
                 simulatorEnv.put("QUARKUS_CONFIG_LOCATIONS", writeConfig("simulator-fault-models.properties",
                         SIMULATOR_FAULT_MODELS).toString());
@@ -494,6 +495,17 @@ public final class LocalPlatform implements AutoCloseable {
         say("starting " + name + " (" + module + ") on 127.0.0.1:" + port);
         ManagedProcess process = track(ManagedProcess.start(name, of.command(), copy, workDir, logFile(name)));
         awaitReady(process, readyUrl, SERVICE_START_TIMEOUT);
+    }
+
+    /**
+     * The proxy's per-user and per-key call limits on this platform: the soak and the benchmarks run hundreds of
+     * concurrent streams and thousands of calls a minute as one user (the defaults are 32 in flight, 600 a minute).
+     */
+    private static Map<String, String> generousCallLimits() {
+        return Map.of("PARLEY_PROXY_LIMITS_USER_REQUESTS_PER_MINUTE", "1000000",
+                "PARLEY_PROXY_LIMITS_USER_MAX_CONCURRENT", "4096",
+                "PARLEY_PROXY_LIMITS_API_KEY_REQUESTS_PER_MINUTE", "1000000",
+                "PARLEY_PROXY_LIMITS_API_KEY_MAX_CONCURRENT", "4096");
     }
 
     /** The port of {@link #STAND_IN_CLUSTER} in {@code make run} (8095; e2e tests choose their own). */

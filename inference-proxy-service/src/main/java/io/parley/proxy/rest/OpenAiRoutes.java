@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.limits.CallLimits;
 import io.parley.proxy.limits.OutputTokenCap;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
 import io.parley.proxy.security.Caller;
@@ -73,11 +74,13 @@ public class OpenAiRoutes {
     private final ShutdownDrain drain;
     private final OidcReadiness oidc;
     private final Callers callers;
+    private final CallLimits limits;
 
     OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config,
-            ShutdownDrain drain, OidcReadiness oidc, Callers callers) {
+            ShutdownDrain drain, OidcReadiness oidc, Callers callers, CallLimits limits) {
         this.callers = callers;
         this.drain = drain;
+        this.limits = limits;
         this.oidc = oidc;
         this.catalog = catalog;
         this.relay = relay;
@@ -169,6 +172,11 @@ public class OpenAiRoutes {
             return;
         }
         String apiKeyId = identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID);
+        ApiError limited = limits.admit(rc, userId, apiKeyId);
+        if (limited != null) {
+            send(rc, limited);
+            return;
+        }
 
         RequestOverrides overrides = null;
         String overridesHeader = rc.request().getHeader(RequestOverrides.HEADER);

@@ -693,6 +693,7 @@ final class RelayCall {
         double latencyMs = (end - call.startNanos()) / 1e6;
         Double tps = firstTokenNanos >= 0 ? tokensPerSecond(rateEnd) : null;
         svc.metrics.call(model.name(), call.kind().usageName(), status, end - call.startNanos(), prompt, completion);
+        svc.limits.tokensUsed(call.caller(), call.apiKeyId(), (long) prompt + completion);
         svc.recorder.record(usageEvent(status, errorType, ttftMs, latencyMs, tps, prompt, completion,
                 bodyStarted ? bytesDelivered : null), true, ticket);
     }

@@ -14,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.parley.proxy.config.ProxyConfig;
+import io.parley.proxy.limits.CallLimits;
 import io.parley.proxy.metrics.ProxyMetrics;
 import io.parley.proxy.security.Caller;
 import io.parley.proxy.service.EndpointBalancer;
@@ -44,10 +45,12 @@ public class RelayService {
     final ProxyMetrics metrics;
     final UsageRecorder recorder;
     final ObjectMapper mapper;
+    final CallLimits limits;
 
     RelayService(Vertx vertx, ProxyConfig config, EndpointBalancer balancer, ProxyMetrics metrics, UsageRecorder recorder,
-            ObjectMapper mapper) {
+            ObjectMapper mapper, CallLimits limits) {
         this.vertx = vertx;
+        this.limits = limits;
         this.config = config;
         this.balancer = balancer;
         this.metrics = metrics;
