@@ -21,6 +21,12 @@ public final class TestTokens {
     /** The issuer every test token carries. */
     public static final String ISSUER = "https://parley.test/realms/parley";
 
+    /**
+     * The audience every test token carries, as the realm's audience mapper puts it in every token of a Parley client
+     * ({@code config/keycloak/parley-realm.json}); a service accepts only tokens for it ({@code quarkus.oidc.token.audience}).
+     */
+    public static final String AUDIENCE = "parley";
+
     /** The public half of the test key pair, as {@code quarkus.oidc.public-key} takes it. */
     public static final String PUBLIC_KEY = readPublicKey();
 
@@ -50,13 +56,14 @@ public final class TestTokens {
         return token("service-account-" + clientId, Set.of(roles), Map.of("azp", clientId, "client_id", clientId));
     }
 
-    /** A token with arbitrary extra claims. */
+    /** A token with arbitrary extra claims (an {@code aud} among them replaces {@link #AUDIENCE}). */
     public static String token(String username, Set<String> roles, Map<String, Object> extraClaims) {
         var builder = Jwt.issuer(ISSUER)
                 .subject(subjectOf(username))
                 .claim("preferred_username", username)
                 .claim("realm_access", Map.of("roles", List.copyOf(roles)))
                 .groups(roles)
+                .audience(AUDIENCE)
                 .expiresIn(Duration.ofHours(1));
         extraClaims.forEach(builder::claim);
         return builder.jws().keyId("parley-test").sign(privateKey());

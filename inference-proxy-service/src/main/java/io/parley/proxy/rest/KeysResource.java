@@ -17,13 +17,14 @@ import io.parley.proxy.keys.ApiKeyService;
 import io.parley.proxy.keys.IdentityClaims;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
 import io.parley.proxy.security.Caller;
+import io.parley.proxy.security.ServiceAccounts;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 
 /**
  * {@code /v1/keys}: a caller's own Parley API keys. Creation shows the secret once; listings are masked; revocation is
- * immediate. Only a signed-in user (OIDC) manages keys: a key cannot mint or revoke keys.
+ * immediate. Only a signed-in user (OIDC) manages keys: neither a key nor a service account can mint or revoke keys.
  */
 @Path("/v1/keys")
 @Authenticated
@@ -79,6 +80,10 @@ public class KeysResource {
     private Caller owner() throws Exception {
         if (identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID) != null) {
             throw ApiError.forbidden("API keys are managed with a user's sign-in, not with an API key");
+        }
+        if (ServiceAccounts.isServiceAccount(identity)) {
+            // a key is a person's: a service account (client credentials) would mint keys nobody signs in for
+            throw ApiError.forbidden("API keys are managed with a user's sign-in, not with a service account");
         }
         Caller caller = Caller.of(identity);
         claims.claim(caller.subject(), caller.name());

@@ -1,0 +1,68 @@
+package io.parley.registry.rest;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.parley.registry.support.FakeUpstreamResource;
+import io.parley.testsupport.EdgeProbes;
+import io.parley.testsupport.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** Issue 15, the edge of the registry: anonymous bodies are never read, slow clients are closed. */
+@QuarkusTest
+@QuarkusTestResource(FakeUpstreamResource.class)
+@TestProfile(EdgeSecurityTest.ShortTimeouts.class)
+class EdgeSecurityTest {
+
+    /** The edge's timeouts shortened, so that a stalled client is closed within the test. */
+    public static class ShortTimeouts implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.http.idle-timeout", "3s", "parley.edge.body-idle-timeout", "2s");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    /** Issue 15: a body from a client with no token was read before the 401. */
+    @Test
+    void anAnonymous100MibBodyIsAnswered401BeforeItIsSent() throws Exception {
+        String received = EdgeProbes.refusedBeforeTheBody(base.getPort(), "POST", "/admin/upstreams/refresh-health",
+                null, 401);
+        assertTrue(received.contains("authentication_error"), received);
+        EdgeProbes.refusedBeforeTheBody(base.getPort(), "POST", "/v1/models", null, 401);
+    }
+
+    @Test
+    void aUserWhoIsNotAdminIsAnswered403BeforeTheBody() throws Exception {
+        EdgeProbes.refusedBeforeTheBody(base.getPort(), "POST", "/admin/upstreams/refresh-health", 1024 * 1024,
+                "Bearer " + TestTokens.user("edge-user", "user"), 403);
+    }
+
+    /** No registry endpoint reads a body: one that is sent anyway is answered without waiting, then closed. */
+    @Test
+    void aBodyNoEndpointReadsIsNotWaitedFor() throws Exception {
+        EdgeProbes.refusedBeforeTheBody(base.getPort(), "POST", "/admin/upstreams/refresh-health", 1000,
+                "Bearer " + TestTokens.user("edge-admin", "user", "admin"), 200);
+    }
+
+    @Test
+    void aHalfSentRequestHeadIsClosed() throws Exception {
+        EdgeProbes.stalledHeadIsClosed(base.getPort(), "/v1/models");
+    }
+
+    @Test
+    void anIdleKeptAliveConnectionIsClosed() throws Exception {
+        EdgeProbes.idleKeptAliveConnectionIsClosed(base.getPort(), "/q/health/live");
+    }
+
+}
