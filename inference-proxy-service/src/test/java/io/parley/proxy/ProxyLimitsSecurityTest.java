@@ -153,13 +153,15 @@ class ProxyLimitsSecurityTest {
     }
 
     @Test
-    void aCallWithoutALimitIsSentUpstreamWithTheCapAndOneWithinItUnchanged() {
+    void aCallWithoutALimitIsSentAsItCameAndOneWithinTheCapUnchanged() {
+        // vLLM refuses prompt + max_tokens above its context with its own token count of the prompt (chat template
+        // included), which is above the proxy's estimate: an injected cap of context - estimate would be refused.
         String unset = UUID.randomUUID().toString();
         given().header("Authorization", bearerOfNewUser()).contentType("application/json")
                 .body(chat("sim-chat", unset).encode())
                 .when().post("/v1/chat/completions").then().statusCode(200);
-        assertEquals(4096 - 8, sentUpstream(unset).orElseThrow().getInteger("max_tokens"),
-                "context 4096 minus the prompt's estimate");
+        assertEquals(null, sentUpstream(unset).orElseThrow().getValue("max_tokens"),
+                "no max_tokens added: the server's default is bounded by its context");
 
         String within = UUID.randomUUID().toString();
         given().header("Authorization", bearerOfNewUser()).contentType("application/json")

@@ -63,8 +63,7 @@ class RequestOverridesTest {
         JsonObject sent = sentUpstream(marker);
         assertAll(
                 () -> assertEquals(0.1, sent.getDouble("temperature"), "the override wins"),
-                // a null override removes the client's value; the proxy's cap (context 4096 - prompt estimate) takes it
-                () -> assertEquals(4096 - 8, sent.getInteger("max_tokens"), "a null override removes the key"),
+                () -> assertFalse(sent.containsKey("max_tokens"), "a null override removes the key"),
                 () -> assertEquals(new JsonArray().add("###"), sent.getJsonArray("stop"), "a new key is added"),
                 () -> assertEquals(0.5, sent.getDouble("top_p"), "keys not overridden are kept"),
                 () -> assertEquals(body.getJsonArray("messages"), sent.getJsonArray("messages")),
@@ -120,9 +119,7 @@ class RequestOverridesTest {
 
         JsonObject sent = sentUpstream(marker);
         assertEquals(3, sent.getInteger("top_k"));
-        // the translated max_tokens (32) was removed by the null override; the proxy's cap took its place
-        int cap = sent.getInteger("max_tokens");
-        assertTrue(cap > 32 && cap < 4096, "the context (4096) minus the prompt's estimate, was " + cap);
+        assertFalse(sent.containsKey("max_tokens"), "the translated max_tokens was removed by the null override");
         assertEquals("user", sent.getJsonArray("messages").getJsonObject(0).getString("role"));
     }
 

@@ -15,7 +15,12 @@ import io.parley.proxy.stream.EndpointKind;
  * with {@code param} naming the client's parameter ({@code max_tokens}, {@code max_completion_tokens}, Responses'
  * {@code max_output_tokens}), as OpenAI, Anthropic and vLLM answer an impossible request: code
  * {@code context_length_exceeded} against the context, {@code invalid_value} against the configured maximum. A request
- * that sets no limit is sent upstream with {@code max_tokens} set to the cap, so no model streams unbounded.
+ * that sets no limit is sent with {@code max_tokens} = the configured maximum when the context is unknown; when it is
+ * known the request is sent as it came: the server's own default is bounded by its context (vLLM generates at most
+ * {@code max_model_len} minus the prompt's real token count). Sending context minus the estimate instead would
+ * overflow the context, because the server counts the prompt with its own tokenizer and chat template (more tokens
+ * than the 4-characters estimate) and refuses prompt + max_tokens above its context. {@code limits.max-stream-duration}
+ * bounds every call.
  *
  * <p>
  * Works on the upstream (chat-completions shaped) body after the overrides were merged, so an override cannot lift it.
@@ -65,8 +70,8 @@ public final class OutputTokenCap {
             }
             limited = true;
         }
-        if (!limited) {
-            request.put("max_tokens", (int) Math.min(Integer.MAX_VALUE, cap));
+        if (!limited && context == null) {
+            request.put("max_tokens", configuredMax);
         }
     }
 
