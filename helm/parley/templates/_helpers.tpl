@@ -260,7 +260,18 @@ for open streams; Quarkus's own delay would only add to it, and its shutdown the
       name: {{ required "oidc.existingSecret is required: the name of a Secret with the OIDC client secrets" $root.Values.oidc.existingSecret }}
       key: {{ $root.Values.oidc.proxyClientSecretKey }}
 {{- end }}
+{{- if and (has .component (list "registry" "proxy")) $root.Values.credentials.allowedEnv }}
+{{- /* the one rule of credential references (io.parley.contracts.CredentialRef), the same in both */}}
+- name: PARLEY_CREDENTIALS_ALLOWED_ENV
+  value: {{ join "," $root.Values.credentials.allowedEnv | quote }}
+{{- end }}
 {{- if eq .component "registry" }}
+{{- with $values.endpointAnnotations.namespaces }}
+- name: PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_NAMESPACES
+  value: {{ join "," . | quote }}
+{{- end }}
+- name: PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_URLS
+  value: {{ join "," $values.endpointAnnotations.urlPatterns | quote }}
 {{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_REGISTRY_SOURCE") }}
 {{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_REGISTRY_NAMESPACES") }}
 {{ include "parley.configEnv" (dict "root" $root "name" "PARLEY_SIMULATOR_URL") }}

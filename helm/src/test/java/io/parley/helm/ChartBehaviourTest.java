@@ -205,6 +205,25 @@ class ChartBehaviourTest {
                 .hasSize(4).allSatisfy(pod -> assertThat(Checks.literalEnv(pod, "QUARKUS_HTTP_PORT")).isEqualTo("8080"));
     }
 
+    @Test
+    void registryTrustAllowListsReachTheRegistryAndTheProxy() {
+        List<Manifests.Doc> production = docs("production");
+        assertThat(Checks.resolvedEnv(registry(production), production))
+                .containsEntry("PARLEY_CREDENTIALS_ALLOWED_ENV", "TEAM_VLLM_API_KEY")
+                .containsEntry("PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_NAMESPACES", "team-a")
+                .containsEntry("PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_URLS",
+                        "http://*.{namespace}.svc:*,http://*.{namespace}.svc.cluster.local:*");
+        assertThat(Checks.resolvedEnv(pod(production, "proxy"), production))
+                .as("the proxy applies the same rule to the references it resolves")
+                .containsEntry("PARLEY_CREDENTIALS_ALLOWED_ENV", "TEAM_VLLM_API_KEY");
+
+        // by default no variable may be named and no namespace may choose its endpoint
+        List<Manifests.Doc> defaults = docs("default");
+        assertThat(Checks.resolvedEnv(registry(defaults), defaults)).doesNotContainKey("PARLEY_CREDENTIALS_ALLOWED_ENV")
+                .doesNotContainKey("PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_NAMESPACES");
+        assertThat(Checks.resolvedEnv(pod(defaults, "proxy"), defaults)).doesNotContainKey("PARLEY_CREDENTIALS_ALLOWED_ENV");
+    }
+
     static Checks.PodOf pod(List<Manifests.Doc> docs, String component) {
         return Checks.pods(docs).stream().filter(pod -> component.equals(pod.component())).findFirst().orElseThrow();
     }

@@ -34,6 +34,8 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
     public static final Map<String, Buffer> upstreamSent = new ConcurrentHashMap<>();
     /** X-Correlation-Ids whose upstream connection closed before the upstream finished its answer. */
     public static final Set<String> upstreamSawClose = ConcurrentHashMap.newKeySet();
+    /** The Authorization header the upstream received, by X-Correlation-Id ("" when none). */
+    public static final Map<String, String> upstreamAuthorizations = new ConcurrentHashMap<>();
     /** X-Correlation-Ids of every request the upstream received. */
     public static final Set<String> upstreamCorrelations = ConcurrentHashMap.newKeySet();
     /** X-Request-Ids whose first attempt reached the upstream (to see retries). */
@@ -306,6 +308,10 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
             upstreamRequests.add(request);
             upstreamPaths.add(req.path());
             upstreamCorrelations.add(req.getHeader("X-Correlation-Id"));
+            if (req.getHeader("X-Correlation-Id") != null) {
+                upstreamAuthorizations.put(req.getHeader("X-Correlation-Id"),
+                        req.getHeader("Authorization") == null ? "" : req.getHeader("Authorization"));
+            }
             String requestId = req.getHeader("X-Request-Id");
             upstreamAttempts.computeIfAbsent(requestId, k -> new AtomicInteger()).incrementAndGet();
             String model = request.getString("model");

@@ -421,8 +421,19 @@ public final class LocalPlatform implements AutoCloseable {
                 say("the registry reads the cluster of " + (file == null ? "~/.kube/config" : "KUBECONFIG=" + file)
                         + " read-only (get, list and watch only)");
                 registryEnv.put("PARLEY_REGISTRY_SOURCE", "kubernetes,static");
+                registryEnv.putAll(ownClusterTrust());
             }
         }
+    }
+
+    /**
+     * On a developer's machine reading their own cluster, every deployment's {@code parley.io/endpoint} annotation is
+     * honoured (the upstream must be reachable from the machine, so it is rarely a cluster Service URL); in a cluster
+     * the chart's allow-lists apply (issue 15).
+     */
+    static Map<String, String> ownClusterTrust() {
+        return Map.of("PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_NAMESPACES", "*",
+                "PARLEY_REGISTRY_KUBERNETES_ENDPOINTS_ANNOTATION_URLS", "http://*,http://*/*,https://*,https://*/*");
     }
 
     /**

@@ -53,8 +53,11 @@ public class ModelCatalog {
     /** Counts change-stream snapshots, so a listing fetched before the latest of them cannot replace it. */
     private final AtomicLong changes = new AtomicLong();
 
-    ModelCatalog(RegistryClient registry, ProxyConfig config) {
+    private final UpstreamCredentials credentials;
+
+    ModelCatalog(RegistryClient registry, ProxyConfig config, UpstreamCredentials credentials) {
         this.registry = registry;
+        this.credentials = credentials;
         this.missRefreshMinNanos = config.registry().missRefreshMinInterval().toNanos();
     }
 
@@ -81,6 +84,7 @@ public class ModelCatalog {
         }
         changes.incrementAndGet();
         snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
+        credentials.prefetch(all.values());
         registryReachable = true;
         Log.debugf("registry revision %d: %d running of %d model(s)", revision, running.size(), all.size());
     }
@@ -116,6 +120,7 @@ public class ModelCatalog {
                 }
             }
             snapshot = new Snapshot(Map.copyOf(running), Map.copyOf(all), true);
+            credentials.prefetch(all.values());
             if (!registryReachable) {
                 Log.infof("registry reachable: %d running model(s)", running.size());
             }

@@ -188,7 +188,8 @@ final class RelayCall {
                 .putHeader(HttpHeaders.ACCEPT, call.clientStream() ? "text/event-stream" : "application/json")
                 .putHeader("X-Correlation-Id", call.correlationId())
                 .putHeader("X-Request-Id", call.requestId());
-        credential(endpoint).ifPresent(key -> options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
+        svc.credentials.key(endpoint.credentialRef())
+                .ifPresent(key -> options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
 
         armTimer(call.clientStream() ? svc.config.upstream().firstTokenTimeout().toMillis()
                 : svc.config.upstream().responseTimeout().toMillis(), this::onFirstTokenTimeout);
@@ -739,17 +740,6 @@ final class RelayCall {
             path = path.substring(3);
         }
         return b + path;
-    }
-
-    private static Optional<String> credential(Endpoint endpoint) {
-        String ref = endpoint.credentialRef();
-        if (ref == null || ref.isBlank()) {
-            return Optional.empty();
-        }
-        if (ref.startsWith("env:")) {
-            return Optional.ofNullable(System.getenv(ref.substring(4))).filter(s -> !s.isBlank());
-        }
-        return Optional.empty();
     }
 
     private boolean looksLikeOpenAiError(Buffer payload) {

@@ -18,6 +18,7 @@ import io.parley.proxy.limits.CallLimits;
 import io.parley.proxy.metrics.ProxyMetrics;
 import io.parley.proxy.security.Caller;
 import io.parley.proxy.service.EndpointBalancer;
+import io.parley.proxy.service.UpstreamCredentials;
 import io.parley.proxy.usage.UsageEvent;
 import io.parley.proxy.usage.UsageRecorder;
 import io.vertx.core.Vertx;
@@ -46,9 +47,11 @@ public class RelayService {
     final UsageRecorder recorder;
     final ObjectMapper mapper;
     final CallLimits limits;
+    final UpstreamCredentials credentials;
 
     RelayService(Vertx vertx, ProxyConfig config, EndpointBalancer balancer, ProxyMetrics metrics, UsageRecorder recorder,
-            ObjectMapper mapper, CallLimits limits) {
+            ObjectMapper mapper, CallLimits limits, UpstreamCredentials credentials) {
+        this.credentials = credentials;
         this.vertx = vertx;
         this.limits = limits;
         this.config = config;

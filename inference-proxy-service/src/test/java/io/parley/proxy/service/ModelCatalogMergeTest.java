@@ -25,6 +25,35 @@ class ModelCatalogMergeTest {
     }
 
     /** Just enough configuration for the catalog: the registry section's miss-refresh interval. */
+    /** No allowed variables; no Secret is ever read (the models here name none). */
+    static final UpstreamCredentials NO_CREDENTIALS = new UpstreamCredentials(
+            new io.parley.proxy.config.CredentialsConfig() {
+                @Override
+                public java.util.Optional<java.util.Set<String>> allowedEnv() {
+                    return java.util.Optional.empty();
+                }
+
+                @Override
+                public String kubernetesApi() {
+                    return "http://127.0.0.1:1";
+                }
+
+                @Override
+                public String tokenFile() {
+                    return "/nonexistent";
+                }
+
+                @Override
+                public String caFile() {
+                    return "/nonexistent";
+                }
+
+                @Override
+                public java.time.Duration secretTtl() {
+                    return java.time.Duration.ofSeconds(60);
+                }
+            }, null);
+
     static io.parley.proxy.config.ProxyConfig config() {
         Object registry = java.lang.reflect.Proxy.newProxyInstance(ModelCatalogMergeTest.class.getClassLoader(),
                 new Class<?>[] { io.parley.proxy.config.ProxyConfig.Registry.class },
@@ -58,7 +87,7 @@ class ModelCatalogMergeTest {
 
     @Test
     void theChangeStreamViewJoinsEndpointsAcrossDeployments() {
-        ModelCatalog catalog = new ModelCatalog(null, config());
+        ModelCatalog catalog = new ModelCatalog(null, config(), NO_CREDENTIALS);
         catalog.applyChange(1, List.of(model("d1", "Ready", "http://a:8080"), model("d2", "Unhealthy"),
                 model("d3", "Ready", "http://c:8080")));
 
@@ -76,7 +105,7 @@ class ModelCatalogMergeTest {
                 return io.smallrye.mutiny.Uni.createFrom().completionStage(inFlight);
             }
         };
-        ModelCatalog catalog = new ModelCatalog(registry, config());
+        ModelCatalog catalog = new ModelCatalog(registry, config(), NO_CREDENTIALS);
         io.smallrye.mutiny.Uni<Void> refresh = catalog.refresh(); // the listing is asked for: without "m"
         java.util.concurrent.CompletableFuture<Void> done = refresh.subscribeAsCompletionStage();
         catalog.applyChange(7, List.of(model("d1", "Ready", "http://a:8000"))); // then the stream says "m" is ready
@@ -93,7 +122,7 @@ class ModelCatalogMergeTest {
             public io.smallrye.mutiny.Uni<Listing> fetch() {
                 return io.smallrye.mutiny.Uni.createFrom().item(new Listing(List.of(), List.of()));
             }
-        }, config());
+        }, config(), NO_CREDENTIALS);
         catalog.applyChange(7, List.of(model("d1", "Ready", "http://a:8000")));
         catalog.refresh().await().indefinitely();
 

@@ -27,6 +27,14 @@ public interface RegistryConfig {
     /** The change stream ({@code GET /v1/models/changes}). */
     Changes changes();
 
+    /**
+     * Roles whose callers see upstream URLs and credential references in {@code /v1/models}, its change stream and
+     * {@code /v1/deployments}: admins, and {@code usage-writer}, the role of the proxy's service account (it routes
+     * the calls). Everyone else sees the models without them, and URLs in reasons replaced.
+     */
+    @WithDefault("admin,usage-writer")
+    List<String> internalRoles();
+
     Kubernetes kubernetes();
 
     enum SourceKind {
@@ -221,11 +229,32 @@ public interface RegistryConfig {
 
     /** How a BundleDeployment's upstream URL is found, in this order. */
     interface Endpoints {
-        /** First: this annotation on the BundleDeployment holds the base URL. */
+        /**
+         * First: this annotation on the BundleDeployment holds the base URL; honoured only in
+         * {@link #annotationNamespaces()} and when it matches one of {@link #annotationUrls()}.
+         */
         @WithDefault("parley.io/endpoint")
         String annotation();
 
-        /** Annotation on the BundleDeployment with a credential reference ({@code env:VAR}) for its upstream. */
+        /**
+         * Namespaces whose deployments may set the endpoint annotation ({@code *}: all watched). Absent: none, and an
+         * annotated deployment is not served, with the reason.
+         */
+        Optional<List<String>> annotationNamespaces();
+
+        /**
+         * URL patterns an annotated endpoint must match: {@code *} matches within one part of the URL (no
+         * {@code /}, {@code @}, {@code ?} or {@code #}), {@code {namespace}} stands for the deployment's namespace.
+         * Default: a Service of the deployment's own namespace.
+         */
+        @WithDefault("http://*.{namespace}.svc:*,http://*.{namespace}.svc.cluster.local:*")
+        List<String> annotationUrls();
+
+        /**
+         * Annotation on the BundleDeployment with a credential reference for its upstream: {@code secret:NAME/KEY} (a
+         * Secret of the deployment's namespace) or {@code env:NAME} (only names in
+         * {@code parley.credentials.allowed-env}).
+         */
         @WithDefault("parley.io/credential-ref")
         String credentialAnnotation();
 

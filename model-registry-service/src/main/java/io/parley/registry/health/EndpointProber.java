@@ -14,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.parley.registry.config.RegistryConfig;
 import io.parley.registry.model.Endpoint;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -53,8 +54,16 @@ public class EndpointProber {
     }
 
     public Uni<ProbeOutcome> probe(Endpoint endpoint) {
-        Optional<String> key = credentials.resolve(endpoint.credentialRef());
         String base = endpoint.url();
+        // a Secret is read from the API server: off the event loop
+        return Uni.createFrom().item(() -> credentials.resolve(endpoint.credentialRef()))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(key -> probe(base, key))
+                .ifNoItem().after(timeout).failWith(TimeoutException::new)
+                .onFailure().recoverWithItem(failure -> ProbeOutcome.failed(base, describe(failure)));
+    }
+
+    private Uni<ProbeOutcome> probe(String base, Optional<String> key) {
         return get(base + "/health", key)
                 .chain(health -> {
                     int status = health.statusCode();
@@ -71,9 +80,7 @@ public class EndpointProber {
                         }
                         return ProbeOutcome.failed(base, "GET /v1/models answered " + models.statusCode());
                     });
-                })
-                .ifNoItem().after(timeout).failWith(TimeoutException::new)
-                .onFailure().recoverWithItem(failure -> ProbeOutcome.failed(base, describe(failure)));
+                });
     }
 
     private Uni<HttpResponse<Buffer>> get(String absoluteUrl, Optional<String> key) {

@@ -80,9 +80,14 @@ public final class ClusterView {
             for (Deployment d : inNs) {
                 String name = d.meta().name();
                 var pods = evaluator.evaluate(d, matched.getOrDefault(PodMatcher.key(d), List.of()), now);
-                var resolved = resolver.resolve(d.meta(), Optional.ofNullable(in.services().get(ns + "/" + name)));
+                var resolution = resolver.resolve(d.meta(),
+                        Optional.ofNullable(in.services().get(ns + "/" + name)));
+                var resolved = resolution.resolved();
                 List<Endpoint> endpoints = resolved.map(r -> List.of(r.endpoint())).orElse(List.of());
-                Offer offer = offer(d, in, pods.serving(), endpoints);
+                // a refused annotation: not served, and the reason says why (EndpointResolver)
+                Serving serving = resolution.refusal().map(r -> Serving.no(ModelState.INVALID, r))
+                        .orElse(pods.serving());
+                Offer offer = offer(d, in, serving, endpoints);
                 models.addAll(offer.models());
                 infos.add(new DeploymentInfo(name, Optional.of(ns), SOURCE, d.meta().kind(), d.bundle(),
                         offer.serving(), endpoints, resolved.map(EndpointResolver.Resolved::by), offer.modelNames(),

@@ -35,6 +35,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.parley.registry.config.CredentialsConfig;
 import io.parley.registry.config.RegistryConfig;
 import io.parley.registry.config.RegistryConfig.SourceKind;
 import io.parley.registry.model.DeclaredModel;
@@ -121,8 +122,8 @@ public class KubernetesModelSource implements ModelSource {
     private volatile boolean started;
     private volatile boolean stale;
 
-    public KubernetesModelSource(RegistryConfig config, Instance<KubernetesClient> clients,
-            Event<SourceChanged> changed) {
+    public KubernetesModelSource(RegistryConfig config, CredentialsConfig credentials,
+            Instance<KubernetesClient> clients, Event<SourceChanged> changed) {
         this.enabled = config.source().contains(SourceKind.KUBERNETES);
         this.k8s = config.kubernetes();
         this.clients = clients;
@@ -132,7 +133,8 @@ public class KubernetesModelSource implements ModelSource {
         defaults.put("temperature", config.defaults().temperature());
         defaults.put("top_p", config.defaults().topP());
         this.view = new ClusterView(matcher, new ServingEvaluator(matcher, k8s.defaultStartupTimeout()),
-                new EndpointResolver(k8s.endpoints()), k8s.engineType(), config.defaults().task(),
+                new EndpointResolver(k8s.endpoints(), credentials.allowedEnvNames()), k8s.engineType(),
+                config.defaults().task(),
                 ModelTraits.defaults(Collections.unmodifiableMap(defaults)));
         this.kinds = enabled ? k8s.kinds().stream().map(Kind::of).collect(java.util.stream.Collectors
                 .toCollection(() -> java.util.EnumSet.noneOf(Kind.class))) : Set.of();

@@ -35,7 +35,7 @@ public class AdminResource {
     public Uni<ModelList> refreshHealth() {
         return poller.probeAll().map(ignored -> {
             var snapshot = view.snapshot();
-            return new ModelList(ModelView.of(snapshot.models()), snapshot.stale());
+            return new ModelList(ModelView.of(snapshot.models(), true), snapshot.stale());
         });
     }
 }

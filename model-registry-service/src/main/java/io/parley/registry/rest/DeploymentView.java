@@ -40,20 +40,23 @@ public record DeploymentView(
         }
     }
 
-    public static DeploymentView of(DeploymentInfo d, List<ModelStatus> models) {
+    /** As {@link ModelView#of(ModelStatus, boolean)}: endpoints and URLs in reasons only for {@code internal}. */
+    public static DeploymentView of(DeploymentInfo d, List<ModelStatus> models, boolean internal) {
+        java.util.function.UnaryOperator<String> shown = internal ? r -> r : Visibility::redact;
         return new DeploymentView(d.name(), d.namespace().orElse(null), d.source(), d.kind(), d.bundle().orElse(null),
-                d.serving().served(), d.serving().state(), d.serving().reason().orElse(null),
-                d.endpoints().stream().map(e -> new ModelView.EndpointView(e.url(), e.credentialRef().orElse(null)))
-                        .toList(),
+                d.serving().served(), d.serving().state(), shown.apply(d.serving().reason().orElse(null)),
+                internal ? d.endpoints().stream()
+                        .map(e -> new ModelView.EndpointView(e.url(), e.credentialRef().orElse(null))).toList()
+                        : List.of(),
                 d.endpointResolvedBy().orElse(null),
                 models.stream()
                         .filter(m -> m.model().deployment().equals(d.name())
                                 && m.model().namespace().equals(d.namespace())
                                 && m.model().source().equals(d.source()))
-                        .map(m -> new ModelRef(m.model().name(), m.state(), m.reason().orElse(null)))
+                        .map(m -> new ModelRef(m.model().name(), m.state(), shown.apply(m.reason().orElse(null))))
                         .toList(),
                 d.groups().stream().map(GroupView::of).toList(),
                 d.pods().stream().map(PodView::of).toList(),
-                d.notes());
+                d.notes().stream().map(shown).toList());
     }
 }

@@ -18,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.parley.registry.model.ModelStatus;
 import io.parley.registry.service.ModelViewService;
 import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 
 @Path("/v1/deployments")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,9 +32,13 @@ public class DeploymentsResource {
     }
 
     private final ModelViewService view;
+    private final Visibility visibility;
+    private final SecurityIdentity identity;
 
-    public DeploymentsResource(ModelViewService view) {
+    public DeploymentsResource(ModelViewService view, Visibility visibility, SecurityIdentity identity) {
         this.view = view;
+        this.visibility = visibility;
+        this.identity = identity;
     }
 
     @GET
@@ -43,7 +48,7 @@ public class DeploymentsResource {
         List<ModelStatus> models = view.all();
         return new DeploymentList(view.deployments().stream()
                 .filter(d -> namespace == null || d.namespace().map(namespace::equals).orElse(false))
-                .map(d -> DeploymentView.of(d, models))
+                .map(d -> DeploymentView.of(d, models, visibility.internal(identity)))
                 .toList());
     }
 
@@ -58,7 +63,7 @@ public class DeploymentsResource {
                 .filter(d -> d.name().equals(name))
                 .filter(d -> namespace == null || d.namespace().map(namespace::equals).orElse(false))
                 .findFirst()
-                .map(d -> DeploymentView.of(d, models))
+                .map(d -> DeploymentView.of(d, models, visibility.internal(identity)))
                 .orElseThrow(() -> RegistryException.deploymentNotFound(name));
     }
 }

@@ -33,16 +33,22 @@ public record ModelView(
         }
     }
 
-    public static ModelView of(ModelStatus s) {
+    /**
+     * The entry of {@code s}; with {@code internal} false (a caller who may not see them, {@link Visibility}) without
+     * endpoints and with URLs in the reason replaced.
+     */
+    public static ModelView of(ModelStatus s, boolean internal) {
         var m = s.model();
+        String reason = s.reason().orElse(null);
         return new ModelView(m.id(), m.name(), m.aliases(), m.deployment(), m.namespace().orElse(null), m.source(),
-                m.engineType(), m.task(), m.capabilities(), m.category().orElse(null), s.state(), s.reason().orElse(null),
-                s.endpoints().stream().map(EndpointView::of).toList(),
+                m.engineType(), m.task(), m.capabilities(), m.category().orElse(null), s.state(),
+                internal ? reason : Visibility.redact(reason),
+                internal ? s.endpoints().stream().map(EndpointView::of).toList() : List.of(),
                 s.maxModelLen().orElse(null),
                 s.lastProbeAt().map(t -> t.truncatedTo(ChronoUnit.MILLIS)).orElse(null));
     }
 
-    public static List<ModelView> of(List<ModelStatus> statuses) {
-        return statuses.stream().map(ModelView::of).toList();
+    public static List<ModelView> of(List<ModelStatus> statuses, boolean internal) {
+        return statuses.stream().map(s -> of(s, internal)).toList();
     }
 }

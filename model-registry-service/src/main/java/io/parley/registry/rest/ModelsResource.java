@@ -24,6 +24,7 @@ import io.parley.registry.service.ModelsDelta;
 import io.parley.registry.service.ModelsSnapshot;
 import io.parley.registry.service.ViewEvent;
 import io.quarkus.security.Authenticated;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 
 @Path("/v1/models")
@@ -35,13 +36,18 @@ public class ModelsResource {
 
     private final ModelViewService view;
     private final ConstraintsService constraints;
+    private final Visibility visibility;
+    private final SecurityIdentity identity;
 
     private final Duration keepAlive;
     private final int maxBacklog;
 
-    public ModelsResource(ModelViewService view, ConstraintsService constraints, RegistryConfig config) {
+    public ModelsResource(ModelViewService view, ConstraintsService constraints, RegistryConfig config,
+            Visibility visibility, SecurityIdentity identity) {
         this.view = view;
         this.constraints = constraints;
+        this.visibility = visibility;
+        this.identity = identity;
         this.keepAlive = config.changes().keepAlive();
         this.maxBacklog = config.changes().maxBacklog();
     }
@@ -50,7 +56,7 @@ public class ModelsResource {
     @Operation(summary = "Every known model with its state and, when not ready, a human reason")
     public ModelList all() {
         ModelsSnapshot snapshot = view.snapshot();
-        return new ModelList(ModelView.of(snapshot.models()), snapshot.stale());
+        return new ModelList(ModelView.of(snapshot.models(), visibility.internal(identity)), snapshot.stale());
     }
 
     @GET
@@ -58,8 +64,8 @@ public class ModelsResource {
     @Operation(summary = "Models that are running: deployment served, endpoint resolved, probe ok within the TTL")
     public ModelList running() {
         ModelsSnapshot snapshot = view.snapshot();
-        return new ModelList(ModelView.of(snapshot.models().stream().filter(ModelStatus::ready).toList()),
-                snapshot.stale());
+        return new ModelList(ModelView.of(snapshot.models().stream().filter(ModelStatus::ready).toList(),
+                visibility.internal(identity)), snapshot.stale());
     }
 
     @GET
@@ -81,10 +87,11 @@ public class ModelsResource {
             + "\"base_revision\":n-1,\"stale\":b,\"upserted\":[...entries...],\"removed\":[...ids...]}; a follower "
             + "whose last revision is not base_revision reconnects; keep-alive comments when idle")
     public Multi<OutboundSseEvent> changes(@Context Sse sse) {
+        boolean internal = visibility.internal(identity);
         view.refresh();
         Multi<OutboundSseEvent> changes = Multi.createFrom()
                 .deferred(() -> Multi.createFrom().publisher(view.follow(maxBacklog)))
-                .map(event -> event(sse, event));
+                .map(event -> event(sse, event, internal));
         Multi<OutboundSseEvent> keepAlives = Multi.createFrom().ticks().every(keepAlive)
                 .onOverflow().drop()
                 .map(tick -> sse.newEventBuilder().comment("keep-alive").build());
@@ -92,19 +99,20 @@ public class ModelsResource {
         return Multi.createBy().merging().withRequests(1).streams(changes, keepAlives);
     }
 
-    private static OutboundSseEvent event(Sse sse, ViewEvent event) {
+    private static OutboundSseEvent event(Sse sse, ViewEvent event, boolean internal) {
         var builder = sse.newEventBuilder()
                 .id(Long.toString(event.revision()))
                 .mediaType(MediaType.APPLICATION_JSON_TYPE);
         if (event instanceof ModelsDelta d) {
             return builder.name("delta")
                     .data(ModelsDeltaEvent.class, new ModelsDeltaEvent(d.revision(), d.baseRevision(), d.stale(),
-                            ModelView.of(d.upserted()), d.removed()))
+                            ModelView.of(d.upserted(), internal), d.removed()))
                     .build();
         }
         ModelsSnapshot s = (ModelsSnapshot) event;
         return builder.name("snapshot")
-                .data(ModelsSnapshotEvent.class, new ModelsSnapshotEvent(s.revision(), s.stale(), ModelView.of(s.models())))
+                .data(ModelsSnapshotEvent.class,
+                        new ModelsSnapshotEvent(s.revision(), s.stale(), ModelView.of(s.models(), internal)))
                 .build();
     }
 }

@@ -47,6 +47,8 @@ import io.restassured.response.ValidatableResponse;
 class KubernetesSourceTest {
 
     static final String ALICE = TestTokens.user("alice", "user");
+    /** The view with upstream URLs (RegistryTrustSecurityTest: what a user sees). */
+    static final String ADMIN = TestTokens.user("admin", "user", "admin");
     static final Duration WAIT = Duration.ofSeconds(15);
 
     @KubernetesTestServer
@@ -60,7 +62,7 @@ class KubernetesSourceTest {
     }
 
     static ValidatableResponse get(String path) {
-        return given().auth().oauth2(ALICE).when().get(path).then().statusCode(200);
+        return given().auth().oauth2(ADMIN).when().get(path).then().statusCode(200);
     }
 
     static String model(String name, String field) {

@@ -41,8 +41,9 @@ class ModelsResourceTest {
         UPSTREAM.reset();
     }
 
+    /** As an admin: the view with upstream URLs and credential references (RegistryTrustSecurityTest: a user's). */
     static ValidatableResponse get(String path) {
-        return given().auth().oauth2(ALICE).when().get(path).then();
+        return given().auth().oauth2(ADMIN).when().get(path).then();
     }
 
     static void awaitState(String model, String state) {

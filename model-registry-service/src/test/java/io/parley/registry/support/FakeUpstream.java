@@ -24,6 +24,7 @@ public final class FakeUpstream {
     private final AtomicBoolean healthy = new AtomicBoolean(true);
     private volatile java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(0);
     private final AtomicInteger healthRequests = new AtomicInteger();
+    private final java.util.Set<String> authorizations = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> models = new LinkedHashMap<>();
     private HttpServer server;
 
@@ -81,8 +82,17 @@ public final class FakeUpstream {
         models.remove(model);
     }
 
+    /** Every {@code Authorization} header value received so far. */
+    public java.util.Set<String> authorizations() {
+        return java.util.Set.copyOf(authorizations);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (authorization != null) {
+            authorizations.add(authorization);
+        }
         if (path.startsWith("/keyed/")) {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (!("Bearer " + KEY).equals(auth)) {
