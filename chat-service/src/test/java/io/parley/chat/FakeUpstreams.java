@@ -34,7 +34,15 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code slow-model}: twenty deltas 40 ms apart, then usage and {@code [DONE]};</li>
  * <li>{@code down-model}: 503 before the first byte;</li>
  * <li>{@code flood-model}: 256 deltas of 64 KiB (16 MiB of text) as fast as it can, then usage and {@code [DONE]}.</li>
+ * <li>{@code reason-model}: two reasoning deltas as vLLM's reasoning parser streams them
+ * ({@code delta.reasoning_content}), then the five deltas, usage with
+ * {@code completion_tokens_details.reasoning_tokens};</li>
+ * <li>{@code completion-model} (task {@code completion}): {@code /v1/completions} only, legacy chunks
+ * ({@code choices[0].text}) and the usage chunk;</li>
+ * <li>{@code embed-model} (task {@code embedding}).</li>
  * </ul>
+ * The registry lists every model but {@code down-model} as running; {@code GET /v1/models} lists {@code down-model}
+ * as {@code Pending} with a reason.
  * The same models answer on {@code /v1/responses} (Responses events, usage in {@code response.completed}) and
  * {@code /v1/messages} (Anthropic events, usage in {@code message_delta}), with the proxy's server metrics as extra
  * usage fields on every endpoint.
@@ -45,7 +53,9 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
 
     public static final List<String> SIM_DELTAS = List.of("Hello", " from", " the", " simulator", ".");
     static final Set<String> MODELS = Set.of("sim-model", "fail-model", "vllm-fail-model", "hang-model", "slow-model",
-            "down-model", "flood-model");
+            "down-model", "flood-model", "reason-model", "completion-model", "embed-model");
+    static final List<String> REASONING = List.of("Let me", " think.");
+    static final String DOWN_REASON = "pod down-model-default-0 not ready: ContainersNotReady";
     static final String CHANGES_SNAPSHOT = "{\"revision\":7,\"stale\":false,\"models\":[{\"id\":\"static/local-simulator/"
             + "sim-model\",\"name\":\"sim-model\",\"deployment\":\"local-simulator\",\"state\":\"Ready\"}]}";
     static final String CHANGES_DELTA = "{\"revision\":8,\"base_revision\":7,\"stale\":true,\"upserted\":[{\"id\":"
@@ -132,13 +142,15 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
             res.write("event: delta\nid: 8\ndata: " + CHANGES_DELTA + "\n\n");
             res.write("event: models\nid: 9\ndata: " + CHANGES_LEGACY + "\n\n");
             // left open, as the registry's; the client closes it
-        } else if (path.equals("/v1/models/running")) {
+        } else if (path.equals("/v1/models/running") || path.equals("/v1/models")) {
             if (!authorized(req)) {
                 return;
             }
-            json(res, 200, new JsonObject().put("models", new JsonArray().add(new JsonObject()
-                    .put("name", "sim-model").put("deployment", "local-simulator").put("engine_type", "vllm")
-                    .put("task", "chat").put("state", "Ready").put("max_model_len", 4096))));
+            boolean all = path.equals("/v1/models");
+            JsonArray models = new JsonArray().add(entry("sim-model"));
+            MODELS.stream().sorted().filter(m -> !m.equals("sim-model") && (all || !m.equals("down-model")))
+                    .forEach(m -> models.add(entry(m)));
+            json(res, 200, new JsonObject().put("models", models));
         } else if (path.startsWith("/v1/models/") && path.endsWith("/constraints")) {
             if (!authorized(req)) {
                 return;
@@ -149,16 +161,58 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                 return;
             }
             json(res, 200, new JsonObject().put("served_model_name", name).put("engine_type", "vllm")
-                    .put("task", "chat").put("context_size", 4096).put("max_model_len", 4096)
+                    .put("task", task(name)).put("context_size", 4096).put("max_model_len", 4096)
                     .put("max_tokens_default", 512).put("request_defaults", new JsonObject())
                     .put("supports_streaming", true).put("supports_system_prompt", true));
         } else if (path.equals("/v1/chat/completions")) {
             completions(req);
+        } else if (path.equals("/v1/completions")) {
+            textCompletions(req);
         } else if (path.equals("/v1/responses") || path.equals("/v1/messages")) {
             translated(req, path.equals("/v1/messages"));
         } else {
             json(res, 404, error("no route " + path, "not_found"));
         }
+    }
+
+    static String task(String model) {
+        return switch (model) {
+            case "completion-model" -> "completion";
+            case "embed-model" -> "embedding";
+            default -> "chat";
+        };
+    }
+
+    private static JsonObject entry(String model) {
+        boolean down = model.equals("down-model");
+        return new JsonObject().put("id", "static/local-simulator/" + model).put("name", model)
+                .put("deployment", "local-simulator").put("engine_type", "vllm").put("task", task(model))
+                .put("capabilities", new JsonArray().add(task(model).equals("embedding") ? "embeddings" : "text"))
+                .put("state", down ? "Pending" : "Ready").put("reason", down ? DOWN_REASON : null)
+                .put("max_model_len", 4096);
+    }
+
+    /**
+     * {@code /v1/completions} as vLLM streams it: {@code text_completion} chunks with {@code choices[0].text}, the
+     * usage chunk ({@code stream_options.include_usage}), {@code [DONE]}.
+     */
+    private void textCompletions(HttpServerRequest req) {
+        req.body().onSuccess(buf -> {
+            record(req, buf);
+            HttpServerResponse res = req.response();
+            if (!authorized(req)) {
+                return;
+            }
+            res.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            List<String> words = List.of(" upon", " a", " time");
+            for (String w : words) {
+                res.write("data: " + new JsonObject().put("id", "cmpl-1").put("object", "text_completion")
+                        .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("text", w)
+                                .putNull("logprobs").putNull("finish_reason")))
+                        .encode() + "\n\n");
+            }
+            finish(res, words.size());
+        });
     }
 
     private boolean authorized(HttpServerRequest req) {
@@ -389,6 +443,25 @@ public class FakeUpstreams implements QuarkusTestResourceLifecycleManager {
                 case "slow-model" -> send(res, java.util.stream.IntStream.range(0, 20).mapToObj(i -> "w" + i + " ")
                         .toList(), 40, () -> finish(res, 20));
                 case "flood-model" -> send(res, FLOOD, 1, () -> finish(res, FLOOD.size()));
+                case "reason-model" -> {
+                    // vLLM with a reasoning parser: reasoning deltas first, then the answer
+                    res.write("data: " + chunk(new JsonObject().put("role", "assistant").put("content", "")).encode()
+                            + "\n\n");
+                    for (String r : REASONING) {
+                        res.write("data: " + chunk(new JsonObject().put("reasoning_content", r)).encode() + "\n\n");
+                    }
+                    step(res, SIM_DELTAS, 0, 5, () -> {
+                        JsonObject usage = new JsonObject().put("prompt_tokens", 12).put("completion_tokens", 8)
+                                .put("total_tokens", 20).put("completion_tokens_details",
+                                        new JsonObject().put("reasoning_tokens", 3))
+                                .put("time_to_first_token", 0.0815).put("total_latency", 0.9302)
+                                .put("completion_tokens_after_first_per_sec", 47.1);
+                        res.write("data: " + new JsonObject().put("id", "chatcmpl-1")
+                                .put("object", "chat.completion.chunk").put("choices", new JsonArray())
+                                .put("usage", usage).encode() + "\n\n");
+                        res.end("data: [DONE]\n\n");
+                    });
+                }
                 default -> send(res, SIM_DELTAS, 5, () -> finish(res, SIM_DELTAS.size()));
             }
         });

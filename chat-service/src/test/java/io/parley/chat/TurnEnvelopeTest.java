@@ -155,7 +155,7 @@ class TurnEnvelopeTest {
     void badEnvelopeValuesAnswer400NamingTheFieldAndStoreNothing() {
         String id = Api.createSession(ALICE, "sim-model");
         Map<String, String> cases = new java.util.LinkedHashMap<>();
-        cases.put("\"endpoint_mode\":\"completions\"", "endpoint_mode");
+        cases.put("\"endpoint_mode\":\"embeddings\"", "endpoint_mode");
         cases.put("\"correlation_id\":\"has space\"", "correlation_id");
         cases.put("\"correlation_id\":\"\"", "correlation_id");
         cases.put("\"correlation_id\":\"" + "x".repeat(129) + "\"", "correlation_id");

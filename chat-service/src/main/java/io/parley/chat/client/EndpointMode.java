@@ -7,7 +7,9 @@ import java.util.Optional;
 public enum EndpointMode {
     CHAT_COMPLETIONS("chat_completions", "/v1/chat/completions"),
     RESPONSES("responses", "/v1/responses"),
-    MESSAGES("messages", "/v1/messages");
+    MESSAGES("messages", "/v1/messages"),
+    /** Legacy text completions ({@code prompt}, {@code choices[].text}), for models that serve only these. */
+    COMPLETIONS("completions", "/v1/completions");
 
     private final String wireName;
     private final String path;

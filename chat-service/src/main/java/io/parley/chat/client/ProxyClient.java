@@ -84,6 +84,13 @@ public class ProxyClient {
         AtomicBoolean ended = new AtomicBoolean();
         ProxyStreamListener guarded = new ProxyStreamListener() {
             @Override
+            public void onReasoning(String reasoning) {
+                if (!call.cancelled() && !ended.get()) {
+                    listener.onReasoning(reasoning);
+                }
+            }
+
+            @Override
             public void onDelta(String content) {
                 if (!call.cancelled() && !ended.get()) {
                     listener.onDelta(content);

@@ -11,6 +11,14 @@ public interface ProxyStreamListener {
     /** A content delta, in arrival order. */
     void onDelta(String content);
 
+    /**
+     * Reasoning output, in arrival order, apart from the answer: vLLM's {@code delta.reasoning_content} (or
+     * {@code delta.reasoning}, its newer name), a Responses {@code response.reasoning_text.delta}, an Anthropic
+     * {@code thinking_delta}.
+     */
+    default void onReasoning(String reasoning) {
+    }
+
     /** The final usage object (OpenAI's tokens plus the proxy's server-side timing extras). */
     void onUsage(JsonNode usage);
 

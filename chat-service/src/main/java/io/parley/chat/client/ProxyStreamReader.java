@@ -31,7 +31,8 @@ final class ProxyStreamReader {
         this.reader = switch (mode) {
             case RESPONSES -> new ResponsesReader(listener, done);
             case MESSAGES -> new MessagesReader(listener, done);
-            default -> new ChatCompletionsReader(listener, done);
+            case COMPLETIONS -> new ChatCompletionsReader(listener, done, true);
+            default -> new ChatCompletionsReader(listener, done, false);
         };
         this.parser = new SseParser(this::event);
     }
@@ -75,14 +76,21 @@ final class ProxyStreamReader {
         void event(String name, JsonNode data, String raw);
     }
 
-    /** {@code /v1/chat/completions}: content deltas, the usage chunk, then {@code [DONE]}. */
+    /**
+     * {@code /v1/chat/completions}: content deltas, reasoning deltas (vLLM's reasoning parsers stream them as
+     * {@code delta.reasoning_content}, renamed {@code delta.reasoning} in vLLM 0.11 with the old name kept; docs.vllm.ai
+     * "Reasoning Outputs"), the usage chunk, then {@code [DONE]}. {@code /v1/completions} (legacy text completions) has
+     * the same stream with {@code choices[0].text} instead of a delta.
+     */
     private final class ChatCompletionsReader implements StreamReader {
         private final ProxyStreamListener listener;
         private final AtomicBoolean done;
+        private final boolean text;
 
-        ChatCompletionsReader(ProxyStreamListener listener, AtomicBoolean done) {
+        ChatCompletionsReader(ProxyStreamListener listener, AtomicBoolean done, boolean text) {
             this.listener = listener;
             this.done = done;
+            this.text = text;
         }
 
         @Override
@@ -100,7 +108,14 @@ final class ProxyStreamReader {
                         chunk.path("message").asText("the model server reported an error"));
                 return;
             }
-            JsonNode content = chunk.path("choices").path(0).path("delta").path("content");
+            JsonNode choice = chunk.path("choices").path(0);
+            JsonNode delta = choice.path("delta");
+            JsonNode reasoning = delta.hasNonNull("reasoning_content") ? delta.get("reasoning_content")
+                    : delta.path("reasoning");
+            if (reasoning.isTextual() && !reasoning.asText().isEmpty()) {
+                listener.onReasoning(reasoning.asText());
+            }
+            JsonNode content = text ? choice.path("text") : delta.path("content");
             if (content.isTextual() && !content.asText().isEmpty()) {
                 listener.onDelta(content.asText());
             }
@@ -133,6 +148,12 @@ final class ProxyStreamReader {
                     String delta = data.path("delta").asText("");
                     if (!delta.isEmpty()) {
                         listener.onDelta(delta);
+                    }
+                }
+                case "response.reasoning_text.delta", "response.reasoning_summary_text.delta" -> {
+                    String delta = data.path("delta").asText("");
+                    if (!delta.isEmpty()) {
+                        listener.onReasoning(delta);
                     }
                 }
                 case "response.completed", "response.incomplete" -> {
@@ -185,6 +206,10 @@ final class ProxyStreamReader {
                     JsonNode delta = data.path("delta");
                     if ("text_delta".equals(delta.path("type").asText()) && !delta.path("text").asText("").isEmpty()) {
                         listener.onDelta(delta.get("text").asText());
+                    } else if ("thinking_delta".equals(delta.path("type").asText())
+                            && !delta.path("thinking").asText("").isEmpty()) {
+                        // extended thinking: a thinking block streams thinking_delta events before the text block
+                        listener.onReasoning(delta.get("thinking").asText());
                     }
                 }
                 case "message_start" -> merge(data.path("message").path("usage"));

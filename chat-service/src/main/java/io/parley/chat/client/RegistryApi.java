@@ -20,6 +20,10 @@ interface RegistryApi {
     Response running(@HeaderParam("Authorization") String authorization);
 
     @GET
+    @Path("/v1/models")
+    Response all(@HeaderParam("Authorization") String authorization);
+
+    @GET
     @Path("/v1/models/{name}/constraints")
     Response constraints(@PathParam("name") String name, @HeaderParam("Authorization") String authorization);
 }

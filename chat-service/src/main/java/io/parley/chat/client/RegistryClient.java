@@ -39,6 +39,32 @@ public class RegistryClient {
         return call(() -> api.running(bearer(accessToken)));
     }
 
+    /**
+     * Every model entry the registry knows (all states, with their reasons), as {@code GET /v1/models} lists them;
+     * 502 when the registry answers otherwise.
+     */
+    public JsonNode models(String accessToken) {
+        return list(call(() -> api.all(bearer(accessToken))), "models");
+    }
+
+    /** The entries of {@code GET /v1/models/running}; 502 when the registry answers otherwise. */
+    public JsonNode runningModels(String accessToken) {
+        return list(running(accessToken), "running models");
+    }
+
+    private JsonNode list(Relayed r, String what) {
+        if (r.status() != 200) {
+            throw ApiException.upstream(502, "registry_error", "model registry answered " + r.status() + " for its "
+                    + what);
+        }
+        try {
+            JsonNode models = mapper.readTree(r.body()).path("models");
+            return models.isArray() ? models : mapper.createArrayNode();
+        } catch (JsonProcessingException e) {
+            throw ApiException.upstream(502, "registry_error", "model registry answered an unreadable list of " + what);
+        }
+    }
+
     public Relayed constraintsRaw(String name, String accessToken) {
         return call(() -> api.constraints(name, bearer(accessToken)));
     }

@@ -34,7 +34,7 @@ public class ChatRepository {
     private static final String SESSION_COLUMNS = "id, owner_sub, user_id, title, model_name, engine_type, constraints_json, "
             + "params_json, created_at, updated_at";
     private static final String MESSAGE_COLUMNS = "id, session_id, role, content, status, error, metrics_json, "
-            + "usage_json, parent_id, idempotency_key, created_at, envelope_json";
+            + "usage_json, parent_id, idempotency_key, created_at, envelope_json, reasoning";
     private static final String ATTACHMENT_META = "a.id, a.message_id, a.name, a.mime_type, a.size_bytes, a.sha256, "
             + "a.created_at";
 
@@ -56,8 +56,9 @@ public class ChatRepository {
     }
 
     public List<SessionRow> listSessions(String ownerSub) {
-        return query("SELECT " + SESSION_COLUMNS + " FROM chat_sessions WHERE owner_sub = ? ORDER BY updated_at DESC, "
-                + "created_at DESC", this::session, ownerSub);
+        // the columns of comparisons are listed with their comparison, not as chats
+        return query("SELECT " + SESSION_COLUMNS + " FROM chat_sessions WHERE owner_sub = ? AND comparison_id IS NULL "
+                + "ORDER BY updated_at DESC, created_at DESC", this::session, ownerSub);
     }
 
     public Optional<SessionRow> findSession(UUID id, String ownerSub) {
@@ -80,13 +81,13 @@ public class ChatRepository {
     }
 
     public int deleteAllSessions(String ownerSub) {
-        return update("DELETE FROM chat_sessions WHERE owner_sub = ?", ownerSub);
+        return update("DELETE FROM chat_sessions WHERE owner_sub = ? AND comparison_id IS NULL", ownerSub);
     }
 
     // ---- messages ----
 
     private static final String INSERT_MESSAGE = "INSERT INTO chat_messages (" + MESSAGE_COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?::jsonb)";
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?::jsonb, ?)";
     private static final String INSERT_ATTACHMENT = "INSERT INTO chat_attachments (id, message_id, name, mime_type, "
             + "size_bytes, sha256, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -119,7 +120,7 @@ public class ChatRepository {
 
     private Object[] messageArgs(MessageRow m) {
         return new Object[] { m.id(), m.sessionId(), m.role(), m.content(), m.status(), m.error(), json(m.metrics()),
-                json(m.usage()), m.parentId(), m.idempotencyKey(), ts(m.createdAt()), json(m.envelope()) };
+                json(m.usage()), m.parentId(), m.idempotencyKey(), ts(m.createdAt()), json(m.envelope()), m.reasoning() };
     }
 
     /**
@@ -313,7 +314,7 @@ public class ChatRepository {
     private MessageRow message(ResultSet rs) throws SQLException {
         return new MessageRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                 rs.getString(4), rs.getString(5), rs.getString(6), node(rs.getString(7)), node(rs.getString(8)),
-                rs.getObject(9, UUID.class), rs.getString(10), instant(rs, 11), node(rs.getString(12)));
+                rs.getObject(9, UUID.class), rs.getString(10), instant(rs, 11), node(rs.getString(12)), rs.getString(13));
     }
 
     @FunctionalInterface

@@ -7,10 +7,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * One row of {@code chat_messages}. {@code envelope} (user messages only, null when all defaults) holds the turn's
- * {@code endpoint_mode}, {@code correlation_id}, {@code metadata} and {@code overrides}.
+ * {@code endpoint_mode}, {@code correlation_id}, {@code metadata}, {@code overrides} and {@code web_search}.
+ * {@code reasoning} (assistant messages of reasoning models, else null) is the model's reasoning output, kept apart
+ * from the answer.
  */
 public record MessageRow(UUID id, UUID sessionId, String role, String content, String status, String error,
-        JsonNode metrics, JsonNode usage, UUID parentId, String idempotencyKey, Instant createdAt, JsonNode envelope) {
+        JsonNode metrics, JsonNode usage, UUID parentId, String idempotencyKey, Instant createdAt, JsonNode envelope,
+        String reasoning) {
+
+    /** A message without reasoning output. */
+    public MessageRow(UUID id, UUID sessionId, String role, String content, String status, String error,
+            JsonNode metrics, JsonNode usage, UUID parentId, String idempotencyKey, Instant createdAt,
+            JsonNode envelope) {
+        this(id, sessionId, role, content, status, error, metrics, usage, parentId, idempotencyKey, createdAt, envelope,
+                null);
+    }
 
     public static final String USER = "user";
     public static final String ASSISTANT = "assistant";

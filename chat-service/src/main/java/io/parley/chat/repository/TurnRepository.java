@@ -216,7 +216,7 @@ public class TurnRepository {
      * longer this owner's running turn (another replica finished it).
      */
     public boolean finish(UUID turnId, String owner, List<EventRow> events, String content, String status, String error,
-            String metricsJson, String usageJson) {
+            String metricsJson, String usageJson, String reasoning) {
         return ChatRepository.withConnection(dataSource, "turn finish", c -> {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -231,7 +231,7 @@ public class TurnRepository {
                     c.rollback();
                     return false;
                 }
-                finishMessage(c, turnId, events, content, status, error, metricsJson, usageJson);
+                finishMessage(c, turnId, events, content, status, error, metricsJson, usageJson, reasoning);
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -245,11 +245,11 @@ public class TurnRepository {
 
     /** The message and event part of finishing a turn, inside the caller's transaction. */
     public void finishMessage(Connection c, UUID turnId, List<EventRow> events, String content, String status,
-            String error, String metricsJson, String usageJson) throws SQLException {
+            String error, String metricsJson, String usageJson, String reasoning) throws SQLException {
         insertEvents(c, events);
         try (PreparedStatement ps = c.prepareStatement("UPDATE chat_messages SET content = ?, status = ?, error = ?, "
-                + "metrics_json = ?::jsonb, usage_json = ?::jsonb WHERE id = ?")) {
-            bind(ps, content, status, error, metricsJson, usageJson, turnId);
+                + "metrics_json = ?::jsonb, usage_json = ?::jsonb, reasoning = ? WHERE id = ?")) {
+            bind(ps, content, status, error, metricsJson, usageJson, reasoning, turnId);
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE chat_sessions SET updated_at = now() WHERE id = "

@@ -66,6 +66,7 @@ public class CodeSnippetService {
             case "python" -> switch (request.mode()) {
                 case RESPONSES -> pythonResponses(base, request);
                 case MESSAGES -> pythonMessages(base, request);
+                case COMPLETIONS -> pythonCompletions(base, request);
                 default -> python(base, request);
             };
             case "curl" -> curl(base, request);
@@ -140,6 +141,19 @@ public class CodeSnippetService {
                         """);
     }
 
+    private String pythonCompletions(String base, ProxyRequest request) {
+        return pythonCall("from openai import OpenAI", "OpenAI", base + "/v1", "stream = client.completions.create(",
+                request, List.of(), ")\n",
+                """
+                        for chunk in stream:
+                            if chunk.choices and chunk.choices[0].text:
+                                print(chunk.choices[0].text, end="", flush=True)
+                            if chunk.usage:
+                                print()
+                                print(chunk.usage)
+                        """);
+    }
+
     private String pythonResponses(String base, ProxyRequest request) {
         return pythonCall("from openai import OpenAI", "OpenAI", base + "/v1", "stream = client.responses.create(",
                 request, List.of(), ")\n",
@@ -194,13 +208,15 @@ public class CodeSnippetService {
 
     private String javascript(String base, ProxyRequest request) {
         boolean responses = request.mode() == EndpointMode.RESPONSES;
+        boolean completions = request.mode() == EndpointMode.COMPLETIONS;
         StringBuilder b = new StringBuilder();
         b.append("import OpenAI from \"openai\";\n\n");
         b.append("const client = new OpenAI({\n");
         b.append("  baseURL: ").append(jsonString(base + "/v1")).append(",\n");
         b.append("  apiKey: process.env.PARLEY_API_KEY, // your Parley API key; never paste it into code\n");
         b.append("});\n\n");
-        b.append("const stream = await client.").append(responses ? "responses" : "chat.completions")
+        b.append("const stream = await client.")
+                .append(responses ? "responses" : completions ? "completions" : "chat.completions")
                 .append(".create(\n");
         b.append("  ").append(indent(pretty(request.body()), "  ")).append(",\n");
         b.append("  { headers: ").append(jsHeaders(request, false)).append(" },\n");
@@ -213,7 +229,8 @@ public class CodeSnippetService {
             b.append("}\n");
         } else {
             b.append("for await (const chunk of stream) {\n");
-            b.append("  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n");
+            b.append(completions ? "  process.stdout.write(chunk.choices[0]?.text ?? \"\");\n"
+                    : "  process.stdout.write(chunk.choices[0]?.delta?.content ?? \"\");\n");
             b.append("  if (chunk.usage) console.log(\"\\n\", chunk.usage);\n");
             b.append("}\n");
         }

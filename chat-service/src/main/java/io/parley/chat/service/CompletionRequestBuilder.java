@@ -39,7 +39,14 @@ import io.parley.chat.repository.SessionRow;
  * <li>{@code messages} (Anthropic): {@code system}, {@code messages}, {@code max_tokens} (required: the session's,
  * else the model's default); attachments as base64 {@code image} or {@code document} blocks (PDF, plain text), any
  * other type as a text note naming the file.</li>
+ * <li>{@code completions} (legacy text completions, for models that serve only {@code /v1/completions}):
+ * {@code prompt} = the texts of the branch joined as one document (no roles, no system prompt, no attachments: each
+ * answer continues the text before it), {@code max_tokens} = the session's, else the model's default (vLLM's own
+ * default for this endpoint is 16 tokens, OpenAI's legacy value), {@code stream_options.include_usage}.</li>
  * </ul>
+ * Web search ({@code web_search} in the envelope) is each API's own field: {@code web_search_options: {}} for chat
+ * completions, the {@code web_search} tool for Responses, the {@code web_search_20250305} server tool (named
+ * {@code web_search}) for Messages (OpenAI's and Anthropic's API references).
  */
 @ApplicationScoped
 public class CompletionRequestBuilder {
@@ -134,10 +141,12 @@ public class CompletionRequestBuilder {
         switch (envelope.endpointMode()) {
             case RESPONSES -> responses(body, system, history, attachments, payload);
             case MESSAGES -> messages(body, system, history, attachments, payload);
+            case COMPLETIONS -> body.put("prompt", prompt(history));
             default -> chatCompletions(body, system, history, attachments, payload);
         }
         body.put("stream", true);
-        if (envelope.endpointMode() == EndpointMode.CHAT_COMPLETIONS) {
+        if (envelope.endpointMode() == EndpointMode.CHAT_COMPLETIONS
+                || envelope.endpointMode() == EndpointMode.COMPLETIONS) {
             body.putObject("stream_options").put("include_usage", true);
         }
         if (params.has("temperature")) {
@@ -152,11 +161,22 @@ public class CompletionRequestBuilder {
                     body.set("max_output_tokens", params.get("max_tokens"));
                 }
             }
-            case MESSAGES -> body.put("max_tokens", messagesMaxTokens(session, params));
+            case MESSAGES, COMPLETIONS -> body.put("max_tokens", messagesMaxTokens(session, params));
             default -> {
                 // unset max_tokens stays unset: the serving engine's default fits the prompt into the context
                 if (params.has("max_tokens")) {
                     body.set("max_tokens", params.get("max_tokens"));
+                }
+            }
+        }
+        if (envelope.webSearch()) {
+            switch (envelope.endpointMode()) {
+                case RESPONSES -> body.putArray("tools").addObject().put("type", "web_search");
+                case MESSAGES -> body.putArray("tools").addObject().put("type", "web_search_20250305")
+                        .put("name", "web_search");
+                case CHAT_COMPLETIONS -> body.putObject("web_search_options");
+                default -> {
+                    // text completions have no web search (refused before a turn starts)
                 }
             }
         }
@@ -175,7 +195,21 @@ public class CompletionRequestBuilder {
         return new ProxyRequest(envelope.endpointMode(), body, headers);
     }
 
-    /** {@code max_tokens} of a Messages call: the session's, else the model's default, else a fallback. */
+    /** The prompt of a text completion: the branch's texts in order, as one document. */
+    static String prompt(List<MessageRow> history) {
+        StringBuilder prompt = new StringBuilder();
+        for (MessageRow m : history) {
+            if (!MessageRow.SYSTEM.equals(m.role())) {
+                prompt.append(m.content());
+            }
+        }
+        return prompt.toString();
+    }
+
+    /**
+     * {@code max_tokens} of a Messages or text-completion call: the session's, else the model's default, else a
+     * fallback.
+     */
     static long messagesMaxTokens(SessionRow session, JsonNode params) {
         if (params.path("max_tokens").canConvertToLong() && params.path("max_tokens").asLong() > 0) {
             return params.get("max_tokens").asLong();

@@ -122,12 +122,15 @@ public class LeaseKeeper {
             return;
         }
         StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
         int last = 0;
         boolean started = false;
         for (TurnRepository.EventRow e : stored) {
             last = e.seq();
             if (TurnEvent.DELTA.equals(e.name())) {
                 text.append(log.event(e).data().path("content").asText(""));
+            } else if (TurnEvent.REASONING.equals(e.name())) {
+                reasoning.append(log.event(e).data().path("content").asText(""));
             }
             started |= TurnEvent.MESSAGE_START.equals(e.name());
         }
@@ -145,9 +148,11 @@ public class LeaseKeeper {
         if (!stopped) {
             events.add(TurnEvent.of(seq++, new TurnEvents.Error(t.id(), error, "interrupted"), mapper));
         }
-        events.add(TurnEvent.of(seq, new TurnEvents.MessageEnd(t.id(), content, null, null, status, error), mapper));
+        String thought = reasoning.isEmpty() ? null : reasoning.toString();
+        events.add(TurnEvent.of(seq, new TurnEvents.MessageEnd(t.id(), content, null, null, status, error, thought),
+                mapper));
         turns.finishMessage(c, t.id(), events.stream().map(e -> log.row(t.id(), e)).toList(), content, status, error,
-                null, null);
+                null, null, thought);
         Log.infof("turn %s of replica %s finished here as %s (%d chars kept)", t.id(), t.owner(), status,
                 content.length());
     }

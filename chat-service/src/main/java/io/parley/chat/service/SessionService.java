@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.chat.client.RegistryClient;
 import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.ChatRepository;
+import io.parley.chat.repository.ComparisonRepository;
 import io.parley.chat.repository.MessageRow;
 import io.parley.chat.repository.SessionRow;
 import io.quarkus.logging.Log;
@@ -25,11 +26,14 @@ public class SessionService {
     static final int MAX_TITLE = 200;
 
     private final ChatRepository repository;
+    private final ComparisonRepository comparisons;
     private final RegistryClient registry;
     private final ParamsValidator params;
 
-    public SessionService(ChatRepository repository, RegistryClient registry, ParamsValidator params) {
+    public SessionService(ChatRepository repository, ComparisonRepository comparisons, RegistryClient registry,
+            ParamsValidator params) {
         this.repository = repository;
+        this.comparisons = comparisons;
         this.registry = registry;
         this.params = params;
     }
@@ -42,9 +46,7 @@ public class SessionService {
             throw ApiException.badRequest("model", "model is required");
         }
         String title = normalizeTitle(request.title());
-        JsonNode constraints = registry.constraints(request.model(), caller.accessToken())
-                .orElseThrow(() -> new ApiException(404, "invalid_request_error", "model_not_found", "model",
-                        "model '" + request.model() + "' not found"));
+        JsonNode constraints = chatConstraints(request.model(), caller);
         ObjectNode validated = params.validate(null, request.params(), constraints);
         Instant now = Instant.now();
         String engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
@@ -90,9 +92,7 @@ public class SessionService {
                 throw ApiException.conflict("model_locked", "model", "the model of a chat is locked once the first "
                         + "message is sent: start a new chat or fork this one to use '" + request.model() + "'");
             }
-            constraints = registry.constraints(request.model(), caller.accessToken())
-                    .orElseThrow(() -> new ApiException(404, "invalid_request_error", "model_not_found", "model",
-                            "model '" + request.model() + "' not found"));
+            constraints = chatConstraints(request.model(), caller);
             model = request.model();
             engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
         }
@@ -112,7 +112,9 @@ public class SessionService {
 
     public int deleteAll(Caller caller) {
         int n = repository.deleteAllSessions(caller.subject());
-        Log.infof("%d session(s) of %s deleted", n, caller.name());
+        int c = comparisons.deleteAll(caller.subject());
+        Log.infof("%d session(s) and %d comparison(s) of %s deleted", n, c, caller.name());
+        n += c;
         return n;
     }
 
@@ -160,9 +162,7 @@ public class SessionService {
         String engineType = s.engineType();
         JsonNode constraints = s.constraints();
         if (r.model() != null && !r.model().equals(s.modelName())) {
-            constraints = registry.constraints(r.model(), caller.accessToken())
-                    .orElseThrow(() -> new ApiException(404, "invalid_request_error", "model_not_found", "model",
-                            "model '" + r.model() + "' not found"));
+            constraints = chatConstraints(r.model(), caller);
             model = r.model();
             engineType = constraints.hasNonNull("engine_type") ? constraints.get("engine_type").asText() : null;
         }
@@ -182,7 +182,7 @@ public class SessionService {
             }
             UUID newId = UUID.randomUUID();
             repository.insertMessage(new MessageRow(newId, copy.id(), m.role(), m.content(), m.status(), m.error(),
-                    m.metrics(), m.usage(), parent, null, m.createdAt(), m.envelope()));
+                    m.metrics(), m.usage(), parent, null, m.createdAt(), m.envelope(), m.reasoning()));
             repository.copyAttachments(m.id(), newId);
             parent = newId;
         }
@@ -231,6 +231,27 @@ public class SessionService {
             }
         }
         return md.toString();
+    }
+
+    /**
+     * The registry's constraints of a model a chat can use: 404 {@code model_not_found} for an unknown model, 400
+     * {@code model_not_chat} for an embedding model (task {@code embedding}: it answers {@code /v1/embeddings}, not
+     * chat turns).
+     */
+    public JsonNode chatConstraints(String model, Caller caller) {
+        JsonNode constraints = registry.constraints(model, caller.accessToken())
+                .orElseThrow(() -> new ApiException(404, "invalid_request_error", "model_not_found", "model",
+                        "model '" + model + "' not found"));
+        if ("embedding".equals(constraints.path("task").asText())) {
+            throw new ApiException(400, "invalid_request_error", "model_not_chat", "model", "model '" + model
+                    + "' is an embedding model: it cannot be used for a chat");
+        }
+        return constraints;
+    }
+
+    /** The messages of a session (already checked to be the caller's), oldest first. */
+    List<MessageRow> messages(UUID sessionId) {
+        return repository.listMessages(sessionId);
     }
 
     /** The caller's session or 404. */

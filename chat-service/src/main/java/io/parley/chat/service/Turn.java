@@ -36,6 +36,7 @@ public final class Turn {
     private final List<TurnEvent> events = new ArrayList<>();
     private final List<MultiEmitter<? super TurnEvent>> subscribers = new ArrayList<>();
     private final StringBuilder content = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
     private int writtenSeq;
     /** Events 1..emittedSeq went to subscribers: only written ones, so every event a client saw is in the log. */
     private int emittedSeq;
@@ -54,7 +55,7 @@ public final class Turn {
 
     /** The final state of an ended turn, waiting to be committed. */
     record Final(String status, String content, String error, JsonNode usage, JsonNode metrics,
-            List<TurnEvent> events) {
+            List<TurnEvent> events, String reasoning) {
     }
 
     Turn(UUID id, UUID sessionId, String userId, UUID userMessageId, Instant startedAt) {
@@ -105,6 +106,11 @@ public final class Turn {
         return content.toString();
     }
 
+    /** The reasoning output so far; null when the model sent none. */
+    synchronized String reasoning() {
+        return reasoning.isEmpty() ? null : reasoning.toString();
+    }
+
     synchronized JsonNode usage() {
         return usage;
     }
@@ -139,6 +145,22 @@ public final class Turn {
         }
         content.append(delta);
         publish(new TurnEvents.Delta(id, delta), mapper);
+        return true;
+    }
+
+    /**
+     * Appends reasoning output and publishes it as a {@code reasoning} event; like {@link #appendDelta} it counts as
+     * the first output for the time to first token. False once the turn is ending.
+     */
+    synchronized boolean appendReasoning(String delta, ObjectMapper mapper) {
+        if (ending) {
+            return false;
+        }
+        if (firstDeltaNanos == 0) {
+            firstDeltaNanos = System.nanoTime();
+        }
+        reasoning.append(delta);
+        publish(new TurnEvents.Reasoning(id, delta), mapper);
         return true;
     }
 
@@ -216,7 +238,7 @@ public final class Turn {
     synchronized Final prepareEnd(java.util.function.Function<Integer, List<TurnEvent>> finals, String error) {
         List<TurnEvent> last = finals.apply(events.size() + 1);
         TurnEvent end = last.get(last.size() - 1);
-        pending = new Final(status, content.toString(), error, usage, end.data().get("metrics"), last);
+        pending = new Final(status, content.toString(), error, usage, end.data().get("metrics"), last, reasoning());
         return pending;
     }
 

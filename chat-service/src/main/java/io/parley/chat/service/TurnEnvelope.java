@@ -12,14 +12,25 @@ import io.parley.chat.client.EndpointMode;
 
 /**
  * The playground's advanced options for one turn, stored on its user message: the proxy endpoint to call, the
- * correlation id (empty = the session id), metadata merged into the request's {@code metadata}, and per-call
- * overrides sent as {@code X-Parley-Overrides}. Already validated.
+ * correlation id (empty = the session id), metadata merged into the request's {@code metadata}, per-call
+ * overrides sent as {@code X-Parley-Overrides}, and whether web search is on (each API's own field). Already
+ * validated.
  */
 public record TurnEnvelope(EndpointMode endpointMode, Optional<String> correlationId, Map<String, String> metadata,
-        Optional<ObjectNode> overrides) {
+        Optional<ObjectNode> overrides, boolean webSearch) {
 
     public static final TurnEnvelope DEFAULT = new TurnEnvelope(EndpointMode.CHAT_COMPLETIONS, Optional.empty(),
-            Map.of(), Optional.empty());
+            Map.of(), Optional.empty(), false);
+
+    public TurnEnvelope(EndpointMode endpointMode, Optional<String> correlationId, Map<String, String> metadata,
+            Optional<ObjectNode> overrides) {
+        this(endpointMode, correlationId, metadata, overrides, false);
+    }
+
+    /** The same envelope with another endpoint mode. */
+    public TurnEnvelope withMode(EndpointMode mode) {
+        return new TurnEnvelope(mode, correlationId, metadata, overrides, webSearch);
+    }
 
     /** The correlation id sent as {@code X-Correlation-Id}: the given one, else the session id. */
     public String correlationIdOr(String sessionId) {
@@ -39,6 +50,9 @@ public record TurnEnvelope(EndpointMode endpointMode, Optional<String> correlati
             metadata.forEach(m::put);
         }
         overrides.ifPresent(o -> out.set("overrides", o.deepCopy()));
+        if (webSearch) {
+            out.put("web_search", true);
+        }
         return out;
     }
 
@@ -57,6 +71,6 @@ public record TurnEnvelope(EndpointMode endpointMode, Optional<String> correlati
         Optional<ObjectNode> overrides = stored.get("overrides") instanceof ObjectNode o && !o.isEmpty()
                 ? Optional.of(o)
                 : Optional.empty();
-        return new TurnEnvelope(mode, correlation, metadata, overrides);
+        return new TurnEnvelope(mode, correlation, metadata, overrides, stored.path("web_search").asBoolean(false));
     }
 }

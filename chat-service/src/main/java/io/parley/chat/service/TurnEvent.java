@@ -12,6 +12,7 @@ public record TurnEvent(long seq, String name, JsonNode data) {
 
     public static final String MESSAGE_START = "message_start";
     public static final String DELTA = "delta";
+    public static final String REASONING = "reasoning";
     public static final String METRICS = "metrics";
     public static final String MESSAGE_END = "message_end";
     public static final String ERROR = "error";

@@ -14,7 +14,7 @@ public final class TurnEvents {
     }
 
     /** A payload knows its event name. */
-    public sealed interface Payload permits MessageStart, Delta, Metrics, Error, MessageEnd, Saving {
+    public sealed interface Payload permits MessageStart, Delta, Reasoning, Metrics, Error, MessageEnd, Saving {
         String eventName();
     }
 
@@ -37,11 +37,28 @@ public final class TurnEvents {
     }
 
     /**
+     * {@code reasoning}: more of the model's reasoning output (vLLM's {@code reasoning_content}, a Responses
+     * {@code reasoning_text} delta, an Anthropic {@code thinking_delta}), kept apart from the answer's text.
+     */
+    public record Reasoning(UUID id, String content) implements Payload {
+        @Override
+        public String eventName() {
+            return TurnEvent.REASONING;
+        }
+    }
+
+    /**
      * {@code metrics}, also stored as the message's {@code metrics_json}: server truth from the proxy's usage when
      * present, else measured by the replica that ran the turn; null when unknown.
      */
     public record Metrics(Double ttftMs, Double latencyMs, Double tokensPerSec, Integer promptTokens,
-            Integer completionTokens) implements Payload {
+            Integer completionTokens, Integer reasoningTokens) implements Payload {
+
+        public Metrics(Double ttftMs, Double latencyMs, Double tokensPerSec, Integer promptTokens,
+                Integer completionTokens) {
+            this(ttftMs, latencyMs, tokensPerSec, promptTokens, completionTokens, null);
+        }
+
         @Override
         public String eventName() {
             return TurnEvent.METRICS;
@@ -56,10 +73,17 @@ public final class TurnEvents {
         }
     }
 
-    /** {@code message_end}: the final state, sent only once it is committed. */
-    public record MessageEnd(UUID id, String content, JsonNode usage, JsonNode metrics, String status, String error)
-            implements
-                Payload {
+    /**
+     * {@code message_end}: the final state, sent only once it is committed; {@code reasoning} is the whole reasoning
+     * output (null when the model sent none).
+     */
+    public record MessageEnd(UUID id, String content, JsonNode usage, JsonNode metrics, String status, String error,
+            String reasoning) implements Payload {
+
+        public MessageEnd(UUID id, String content, JsonNode usage, JsonNode metrics, String status, String error) {
+            this(id, content, usage, metrics, status, error, null);
+        }
+
         @Override
         public String eventName() {
             return TurnEvent.MESSAGE_END;

@@ -63,7 +63,7 @@ public class TurnInputValidator {
         EndpointMode mode = EndpointMode.CHAT_COMPLETIONS;
         if (request.endpointMode() != null) {
             mode = EndpointMode.of(request.endpointMode()).orElseThrow(() -> ApiException.badRequest("endpoint_mode",
-                    "endpoint_mode must be one of chat_completions, responses, messages"));
+                    "endpoint_mode must be one of chat_completions, responses, messages, completions"));
         }
         Optional<String> correlationId = Optional.empty();
         if (request.correlationId() != null) {
@@ -73,7 +73,47 @@ public class TurnInputValidator {
             }
             correlationId = Optional.of(request.correlationId());
         }
-        return new TurnEnvelope(mode, correlationId, metadata(request.metadata()), overrides(request.overrides()));
+        JsonNode web = request.webSearch();
+        if (web != null && !web.isNull() && !web.isBoolean()) {
+            throw ApiException.badRequest("web_search", "web_search must be true or false");
+        }
+        boolean webSearch = web != null && web.asBoolean(false);
+        return new TurnEnvelope(mode, correlationId, metadata(request.metadata()), overrides(request.overrides()),
+                webSearch);
+    }
+
+    /**
+     * The envelope of a turn fitted to the session's model, by the registry's {@code task}: a model that serves only
+     * {@code /v1/completions} ({@code completion}) gets {@code completions} when the turn names no mode and refuses
+     * the chat modes; the chat modes' models may use {@code completions} too (vLLM serves both); an embedding model
+     * takes no turn. Text completions take no attachments (a prompt is text) and have no web search.
+     */
+    public TurnEnvelope forModel(TurnEnvelope envelope, boolean modeGiven, JsonNode constraints, String model,
+            boolean hasAttachments) {
+        String task = constraints == null ? "chat" : constraints.path("task").asText("chat");
+        if ("embedding".equals(task)) {
+            throw ApiException.badRequest("model", "model '" + model + "' is an embedding model: it takes no chat "
+                    + "turns");
+        }
+        TurnEnvelope out = envelope;
+        if ("completion".equals(task)) {
+            if (!modeGiven) {
+                out = envelope.withMode(EndpointMode.COMPLETIONS);
+            } else if (envelope.endpointMode() != EndpointMode.COMPLETIONS) {
+                throw ApiException.badRequest("endpoint_mode", "model '" + model + "' serves only text completions "
+                        + "(/v1/completions): endpoint_mode must be completions");
+            }
+        }
+        if (out.endpointMode() == EndpointMode.COMPLETIONS) {
+            if (hasAttachments) {
+                throw ApiException.badRequest("attachments", "text completions take a text prompt only: no "
+                        + "attachments");
+            }
+            if (out.webSearch()) {
+                throw ApiException.badRequest("web_search", "text completions have no web search");
+            }
+        }
+        return out;
     }
 
     private static Map<String, String> metadata(JsonNode node) {

@@ -218,7 +218,7 @@ public class TurnLog {
         Turn.Final f = turn.pending();
         List<TurnRepository.EventRow> last = f.events().stream().map(e -> row(turn.id(), e)).toList();
         boolean mine = repository.finish(turn.id(), replica.id(), last, f.content(), f.status(), f.error(),
-                json(f.metrics()), json(f.usage()));
+                json(f.metrics()), json(f.usage()), f.reasoning());
         if (mine) {
             turn.publishFinal(f.events());
             Log.infof("turn %s ended: %s, %d chars%s", turn.id(), f.status(), f.content().length(),

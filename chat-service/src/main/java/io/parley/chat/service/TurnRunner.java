@@ -55,6 +55,13 @@ public class TurnRunner {
             }
 
             @Override
+            public void onReasoning(String reasoning) {
+                if (turn.appendReasoning(reasoning, mapper)) {
+                    log.signal();
+                }
+            }
+
+            @Override
             public void onUsage(JsonNode usage) {
                 turn.usage(usage);
             }
@@ -108,7 +115,7 @@ public class TurnRunner {
                     errorCode != null ? errorCode : "upstream_error"), mapper));
         }
         out.add(TurnEvent.of(seq, new TurnEvents.MessageEnd(turn.id(), turn.content(), usage,
-                mapper.valueToTree(metrics), status, error), mapper));
+                mapper.valueToTree(metrics), status, error, turn.reasoning()), mapper));
         if (MessageRow.ERROR.equals(status)) {
             Log.debugf("turn %s failed: %s", turn.id(), error);
         }
@@ -140,7 +147,21 @@ public class TurnRunner {
             tps = round((completion - 1) / ((now - first) / 1e9));
         }
         Integer prompt = u.path("prompt_tokens").isNumber() ? u.get("prompt_tokens").asInt() : null;
-        return new TurnEvents.Metrics(ttft, latency, tps, prompt, completion);
+        return new TurnEvents.Metrics(ttft, latency, tps, prompt, completion, reasoningTokens(u));
+    }
+
+    /**
+     * The reasoning tokens of a usage object: {@code completion_tokens_details.reasoning_tokens} (OpenAI chat
+     * completions, vLLM) or {@code output_tokens_details.reasoning_tokens} (Responses); null when not reported.
+     */
+    static Integer reasoningTokens(JsonNode usage) {
+        for (String details : new String[] { "completion_tokens_details", "output_tokens_details" }) {
+            JsonNode n = usage.path(details).path("reasoning_tokens");
+            if (n.isIntegralNumber()) {
+                return n.asInt();
+            }
+        }
+        return null;
     }
 
     private static double round(double v) {

@@ -228,6 +228,9 @@ public class TurnService {
             // orphaned (its turn is not running anywhere): the sweep will mark it
             return out.stream().filter(e -> e.seq() > lastEventId).toList();
         }
+        if (m.reasoning() != null && !m.reasoning().isEmpty() && lastEventId == 0) {
+            out.add(TurnEvent.of(++seq, new TurnEvents.Reasoning(m.id(), m.reasoning()), mapper));
+        }
         if (!m.content().isEmpty() && lastEventId == 0) {
             out.add(TurnEvent.of(++seq, new TurnEvents.Delta(m.id(), m.content()), mapper));
         }
@@ -235,7 +238,7 @@ public class TurnService {
             out.add(TurnEvent.of(++seq, new TurnEvents.Error(m.id(), m.error(), "upstream_error"), mapper));
         }
         out.add(TurnEvent.of(++seq, new TurnEvents.MessageEnd(m.id(), m.content(), m.usage(), m.metrics(),
-                m.status(), m.error()), mapper));
+                m.status(), m.error(), m.reasoning()), mapper));
         return lastEventId == 0 ? out : out.subList(out.size() - 1, out.size());
     }
 

@@ -74,7 +74,12 @@ public class TurnStarter {
         if (request == null || request.content() == null || request.content().isBlank()) {
             throw ApiException.badRequest("content", "content is required");
         }
-        TurnEnvelope envelope = inputs.envelope(request);
+        boolean hasFiles = request.attachments() != null && request.attachments().isArray()
+                && !request.attachments().isEmpty()
+                || request.attachmentIds() != null && request.attachmentIds().isArray()
+                        && !request.attachmentIds().isEmpty();
+        TurnEnvelope envelope = inputs.forModel(inputs.envelope(request), request.endpointMode() != null,
+                session.constraints(), session.modelName(), hasFiles);
         params.checkOverrides(envelope.overrides().orElse(null), session.params(), session.constraints());
         String key = request.idempotencyKey();
         if (key != null && (key.isBlank() || key.length() > 200)) {

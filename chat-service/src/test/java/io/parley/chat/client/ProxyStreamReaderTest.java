@@ -127,7 +127,7 @@ class ProxyStreamReaderTest {
         String body = fixture(fixture);
         String started = body.substring(0, body.indexOf(cutBefore));
         String error = switch (modeOf(fixture)) {
-            case CHAT_COMPLETIONS -> "data: {\"error\":{\"message\":\"the model server went away\","
+            case CHAT_COMPLETIONS, COMPLETIONS -> "data: {\"error\":{\"message\":\"the model server went away\","
                     + "\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_disconnected\"}}\n\n";
             case RESPONSES -> "event: error\ndata: {\"code\":\"upstream_disconnected\","
                     + "\"message\":\"the model server went away\",\"param\":null}\n\n";
