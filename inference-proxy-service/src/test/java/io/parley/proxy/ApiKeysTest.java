@@ -119,6 +119,28 @@ class ApiKeysTest {
                 .body("data[0].revoked_at", not(nullValue()));
     }
 
+    /**
+     * Issue 17: verified keys are cached for a few seconds; a revocation committed elsewhere (another replica, an
+     * operator's SQL) reaches this replica through PostgreSQL NOTIFY within 1 s, well before the cache's TTL.
+     */
+    @Test
+    void aKeyRevokedOutsideThisReplicaIsRefusedWithinOneSecond() throws Exception {
+        JsonPath created = create("judy", "ci");
+        String secret = created.getString("key");
+        for (int i = 0; i < 3; i++) { // the first call verifies it in the database, the others find it cached
+            given().header("Authorization", "Bearer " + secret).when().get("/v1/models").then().statusCode(200);
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("update api_keys set revoked_at = now() where id = ?")) {
+            ps.setString(1, created.getString("id"));
+            assertEquals(1, ps.executeUpdate());
+        }
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                .until(() -> given().header("Authorization", "Bearer " + secret).when().get("/v1/models")
+                        .statusCode() == 401);
+        given().header("x-api-key", secret).when().get("/v1/models").then().statusCode(401);
+    }
+
     @Test
     void unknownKeyAnswers401AndKeysCannotManageKeys() {
         given().header("Authorization", "Bearer prl_not-a-real-key").when().get("/v1/models").then().statusCode(401)

@@ -184,7 +184,7 @@ public interface ProxyConfig {
     interface Auth {
         /**
          * Bearer JWTs remembered after OIDC verified them (keyed by the token), so a client's next call skips the
-         * signature check; 0 turns the cache off. Parley API keys are never cached.
+         * signature check; 0 turns the cache off. Parley API keys have a cache of their own ({@code api-key-cache-*}).
          */
         @WithDefault("10000")
         int tokenCacheSize();
@@ -192,6 +192,21 @@ public interface ProxyConfig {
         /** Longest time a verified token is remembered (never beyond its {@code exp}). */
         @WithDefault("60s")
         Duration tokenCacheTtl();
+
+        /**
+         * Parley API keys remembered after the database verified them (keyed by the secret's SHA-256), so a client's
+         * next calls skip the database; 0 turns the cache off. A revoked key is dropped from every replica's cache as
+         * soon as the revocation commits (PostgreSQL {@code NOTIFY}, ADR 0017).
+         */
+        @WithDefault("10000")
+        int apiKeyCacheSize();
+
+        /**
+         * Longest time a verified API key is remembered: the bound on a revocation's reach should its notification be
+         * lost on a connection not yet known to be broken. Also how often a key's {@code last_used_at} is refreshed.
+         */
+        @WithDefault("10s")
+        Duration apiKeyCacheTtl();
     }
 
     interface Spool {

@@ -32,10 +32,12 @@ public class ApiKeyService {
     }
 
     private final ApiKeyRepository repository;
+    private final ApiKeyCache cache;
     private final SecureRandom random = new SecureRandom();
 
-    ApiKeyService(ApiKeyRepository repository) {
+    ApiKeyService(ApiKeyRepository repository, ApiKeyCache cache) {
         this.repository = repository;
+        this.cache = cache;
     }
 
     public CreatedKey create(Caller owner, String name) throws Exception {
@@ -60,6 +62,7 @@ public class ApiKeyService {
     public boolean revoke(Caller owner, String id) throws Exception {
         boolean revoked = repository.revoke(owner.subject(), id);
         if (revoked) {
+            cache.invalidate(id); // here at once; the other replicas by the notification of the revocation
             Log.infof("api key %s revoked by %s", id, owner.name());
         }
         return revoked;
@@ -70,7 +73,35 @@ public class ApiKeyService {
         if (secret == null || !secret.startsWith(SECRET_PREFIX)) {
             return Optional.empty();
         }
-        return repository.useActive(sha256(secret));
+        return verifyDigest(sha256(secret));
+    }
+
+    /**
+     * The active key for a secret's digest ({@link #digest}) if this replica verified it lately and it was not changed
+     * since; empty when it must be verified against the database ({@link #verifyDigest}). Does not block.
+     */
+    public Optional<ApiKeyRepository.Row> cached(String secretSha256) {
+        return Optional.ofNullable(cache.get(secretSha256));
+    }
+
+    /** Verifies a secret's digest against the database, marking the key used, and remembers the answer (blocking). */
+    public Optional<ApiKeyRepository.Row> verifyDigest(String secretSha256) throws Exception {
+        long stamp = cache.stamp();
+        Optional<ApiKeyRepository.Row> row = repository.useActive(secretSha256);
+        row.ifPresent(r -> cache.put(secretSha256, r, stamp));
+        return row;
+    }
+
+    /** The SHA-256 of a presented secret, or empty when it is not a Parley key. */
+    public static Optional<String> digest(String secret) {
+        if (secret == null || !secret.startsWith(SECRET_PREFIX)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(sha256(secret));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String mask(String displayPrefix) {

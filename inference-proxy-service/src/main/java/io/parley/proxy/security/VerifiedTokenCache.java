@@ -22,7 +22,8 @@ import io.vertx.ext.web.RoutingContext;
  * earlier of the token's {@code exp} and {@code parley.proxy.auth.token-cache-ttl}. Verifying a JWT (RSA signature,
  * base64 and two JSON parses) was the largest per-call cost of the relay; a token seen again within its validity is
  * answered from here by {@link CachedBearerAuthenticationMechanism}. Filled by this augmentor, which sees every identity
- * OIDC builds. Parley API keys are never cached: each call looks the key up, so a revoked key fails at once.
+ * OIDC builds. Parley API keys have a cache of their own, which a revocation empties on every replica
+ * ({@link io.parley.proxy.keys.ApiKeyCache}).
  *
  * <p>
  * The key is the token itself (looked up by its hash code, confirmed by equality): a SHA-256 of it cost more than the
