@@ -16,6 +16,11 @@ public record ChatCompletion(String id, String object, long created, String mode
     public record Choice(int index, Message message, Object logprobs, String finishReason, String stopReason) {
     }
 
-    public record Message(String role, String content) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Message(String role, String content, String reasoningContent) {
+        public Message(String role, String content) {
+            this(role, content, null);
+        }
     }
 }

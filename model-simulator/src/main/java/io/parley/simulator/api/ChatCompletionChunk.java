@@ -16,7 +16,12 @@ public record ChatCompletionChunk(String id, String object, long created, String
     public record Choice(int index, Delta delta, Object logprobs, String finishReason, String stopReason) {
     }
 
+    /** {@code reasoning_content}: reasoning output, as vLLM's reasoning parsers stream it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Delta(String role, String content) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Delta(String role, String content, String reasoningContent) {
+        public Delta(String role, String content) {
+            this(role, content, null);
+        }
     }
 }

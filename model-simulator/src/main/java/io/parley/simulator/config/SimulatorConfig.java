@@ -66,6 +66,14 @@ public interface SimulatorConfig {
         @WithDefault("500")
         int failureStatus();
 
+        /**
+         * Reasoning tokens streamed before the answer of a chat completion, as vLLM's reasoning parsers stream them
+         * ({@code delta.reasoning_content}; docs.vllm.ai "Reasoning Outputs"), counted in {@code completion_tokens} and
+         * in {@code usage.completion_tokens_details.reasoning_tokens}. 0: a model without reasoning.
+         */
+        @WithDefault("0")
+        int reasoningTokens();
+
         /** The {@code root} shown by /v1/models (vLLM shows the model path); defaults to the model name. */
         Optional<String> root();
     }

@@ -113,7 +113,7 @@ public class SimulationService {
             throw SimulatorException.badRequest("Failure status must be between 400 and 599, got " + failureStatus
                     + ".");
         }
-        return new Behaviour(ttft, itl, failure, failureAfter, failureStatus, outputTokens);
+        return new Behaviour(ttft, itl, failure, failureAfter, failureStatus, outputTokens, model.reasoningTokens());
     }
 
     private SimulatorException contextLengthError(int maxModelLen, int prompt, int maxTokens) {

@@ -42,6 +42,8 @@ public final class Exchange {
     private boolean done;
     private boolean streaming;
     private int countedTokens;
+    /** Reasoning tokens sent so far (they come before the answer's first token). */
+    private int reasoningSent;
 
     public Exchange(Vertx vertx, HttpServerResponse response, Plan plan, SimulatorMetrics metrics, ObjectMapper mapper,
             String correlationId) {
@@ -118,6 +120,12 @@ public final class Exchange {
             Log.debugf("[%s] %s: hanging after %d tokens until the client goes away", correlationId, plan.id(), step);
             return;
         }
+        if (format.reasons() && reasoningSent < behaviour.reasoningTokens()) {
+            writeEvent(format.reasoningChunk(ChunkFormat.reasoningToken(reasoningSent++)));
+            metrics.tokens(model, 1);
+            schedule(step + 1);
+            return;
+        }
         Generation.Step next = generation.step();
         countTokens();
         if (!next.delta().isEmpty() || next.finished()) {
@@ -162,7 +170,8 @@ public final class Exchange {
     }
 
     private Usage usage() {
-        return Usage.of(plan.request().promptTokens(), generation.generated());
+        return Usage.of(plan.request().promptTokens(), generation.generated(),
+                format.reasons() ? behaviour.reasoningTokens() : 0);
     }
 
     private void countTokens() {

@@ -198,4 +198,45 @@ class ChatCompletionsTest {
         postChat(with(chat("fast-sim", "Hi"), "stream_options", Map.of("include_usage", true))).then()
                 .statusCode(400).body("error.param", equalTo("stream_options"));
     }
+
+    @Test
+    void aReasoningModelStreamsReasoningContentBeforeTheAnswerAndCountsItsTokens() {
+        Map<String, Object> body = chat("reason-sim", "Why is the sky blue?");
+        body.put("stream_options", Map.of("include_usage", true));
+        Sse sse = stream(body);
+
+        List<JsonNode> chunks = sse.choiceEvents();
+        StringBuilder reasoning = new StringBuilder();
+        int firstContent = -1;
+        int lastReasoning = -1;
+        for (int i = 0; i < chunks.size(); i++) {
+            JsonNode delta = chunks.get(i).at("/choices/0/delta");
+            if (delta.has("reasoning_content")) {
+                reasoning.append(delta.get("reasoning_content").asText());
+                lastReasoning = i;
+                assertFalse(delta.has("content"), "a reasoning chunk has no content: " + delta);
+            } else if (delta.path("content").asText("").length() > 0 && firstContent < 0) {
+                firstContent = i;
+            }
+        }
+        // vLLM's reasoning parser output: delta.reasoning_content, then the answer in delta.content
+        assertEquals("Let me think about", reasoning.toString());
+        assertTrue(lastReasoning < firstContent, "reasoning comes first");
+        assertEquals("Why is the sky blue?", sse.content());
+        JsonNode usage = sse.events().get(sse.events().size() - 1).get("usage");
+        int answer = Tokenizer.count("Why is the sky blue?");
+        assertEquals(answer + 4, usage.get("completion_tokens").asInt());
+        assertEquals(4, usage.at("/completion_tokens_details/reasoning_tokens").asInt());
+    }
+
+    @Test
+    void aReasoningModelAnswersReasoningContentUnstreamedAndNotOnLegacyCompletions() {
+        postChat(chat("reason-sim", "Hi there")).then().statusCode(200)
+                .body("choices[0].message.reasoning_content", equalTo("Let me think about"))
+                .body("choices[0].message.content", equalTo("Hi there"))
+                .body("usage.completion_tokens_details.reasoning_tokens", equalTo(4));
+        postChat(chat("fast-sim", "Hi there")).then().statusCode(200)
+                .body("choices[0].message", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("reasoning_content")))
+                .body("usage", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("completion_tokens_details")));
+    }
 }

@@ -51,6 +51,10 @@ class SimulationServiceTest {
                 return 500;
             }
 
+            public int reasoningTokens() {
+                return 0;
+            }
+
             public Optional<String> root() {
                 return Optional.empty();
             }
