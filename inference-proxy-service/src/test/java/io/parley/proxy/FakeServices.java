@@ -123,7 +123,7 @@ public class FakeServices implements QuarkusTestResourceLifecycleManager {
 
     // ---- registry -----------------------------------------------------------------------------------------------
 
-    static JsonObject model(String name, String state, String reason, String... urls) {
+    public static JsonObject model(String name, String state, String reason, String... urls) {
         return entry(name, "fake-deployment", state, reason, urls);
     }
 

@@ -1,4 +1,4 @@
-package io.parley.proxy;
+package io.parley.proxy.bench;
 
 import java.io.File;
 import java.lang.management.ManagementFactory;
@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import io.parley.proxy.bench.PortkeyPeer;
+import io.parley.proxy.FakeServices;
+import io.parley.proxy.ProxyClient;
 import io.parley.proxy.stream.ChunkInspector;
 import io.parley.proxy.stream.SseEventSplitter;
 import io.parley.testsupport.PostgresResource;
