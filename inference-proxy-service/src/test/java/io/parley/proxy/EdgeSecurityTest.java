@@ -138,4 +138,26 @@ class EdgeSecurityTest {
                 .then().statusCode(200);
         assertTrue(FakeOidc.keyReads.get() > 0, "the proxy did not use the fake provider's keys");
     }
+
+    /**
+     * Issue 15: no audience check, so a token the realm issued for another of its clients was accepted. A token must
+     * carry the audience {@code parley} (the realm's audience mapper puts it there for Parley's clients), on the REST
+     * routes and on the relay alike.
+     */
+    @Test
+    void aTokenWithoutTheParleyAudienceIsRefused() {
+        for (Object aud : new Object[] { "another-app", java.util.List.of("account", "another-app") }) {
+            String other = TestTokens.token("edge-audience", java.util.Set.of("user"), Map.of("aud", aud));
+            given().auth().oauth2(other).when().get("/v1/models").then().statusCode(401);
+            given().auth().oauth2(other).contentType("application/json")
+                    .body("{\"model\":\"sim-chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                    .when().post("/v1/chat/completions").then().statusCode(401);
+            given().auth().oauth2(other).contentType("application/json").body("{\"name\":\"k\"}").when().post("/v1/keys")
+                    .then().statusCode(401);
+        }
+        String also = TestTokens.token("edge-audience", java.util.Set.of("user"),
+                Map.of("aud", java.util.List.of("account", TestTokens.AUDIENCE)));
+        given().auth().oauth2(also).when().get("/v1/models").then().statusCode(200);
+        given().auth().oauth2(TestTokens.user("edge-audience", "user")).when().get("/v1/models").then().statusCode(200);
+    }
 }

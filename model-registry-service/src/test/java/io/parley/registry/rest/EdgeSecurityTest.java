@@ -65,4 +65,21 @@ class EdgeSecurityTest {
         EdgeProbes.idleKeptAliveConnectionIsClosed(base.getPort(), "/q/health/live");
     }
 
+    /**
+     * Issue 15: no audience check, so a token the realm issued for another of its clients was accepted. A token must
+     * carry the audience {@code parley} (the realm's audience mapper puts it there for Parley's clients).
+     */
+    @Test
+    void aTokenWithoutTheParleyAudienceIsRefused() {
+        for (Object aud : new Object[] { "another-app", java.util.List.of("account", "another-app") }) {
+            String other = TestTokens.token("edge-audience", java.util.Set.of("user"), Map.of("aud", aud));
+            io.restassured.RestAssured.given().auth().oauth2(other).when().get("/v1/models").then().statusCode(401);
+        }
+        // among other audiences, parley is enough
+        String also = TestTokens.token("edge-audience", java.util.Set.of("user"),
+                Map.of("aud", java.util.List.of("account", TestTokens.AUDIENCE)));
+        io.restassured.RestAssured.given().auth().oauth2(also).when().get("/v1/models").then().statusCode(200);
+        io.restassured.RestAssured.given().auth().oauth2(TestTokens.user("edge-audience", "user")).when().get("/v1/models")
+                .then().statusCode(200);
+    }
 }
