@@ -16,7 +16,7 @@ DATA := .local
 CLUSTER ?= stand-in
 
 .DEFAULT_GOAL := help
-.PHONY: help run build build-if-needed test test-e2e format format-check clean clean-data logs maven39 images
+.PHONY: help run build build-if-needed test test-js test-e2e format format-check clean clean-data logs maven39 images
 
 help: ## list the targets
 	@echo "Parley — make <target>:"
@@ -43,9 +43,14 @@ build-if-needed: # build only when a jar is missing or a source or POM changed s
 
 # The browser tests' Chromium goes in as -De2e.chromium, not under parley.*: surefire hands every -D property to each
 # test JVM, and the services' @ConfigMapping(prefix = "parley") refuses a parley.* property it does not know.
-test: ## every test: unit and @QuarkusTest in each module, then the e2e ITs (real Keycloak, PostgreSQL, browser)
+test: test-js ## every test: the playground's JavaScript unit tests, unit and @QuarkusTest in each module, then the e2e ITs (real Keycloak, PostgreSQL, browser)
 	@chromium=$$(scripts/ensure-chromium.sh) && echo "browser tests use $$chromium" && \
 		$(MVN) $(MVN_FLAGS) verify -De2e.chromium="$$chromium"
+
+# node's own test runner, no npm packages: the stream reader and the store of the playground (web/app/*.js)
+test-js: ## only the playground's JavaScript unit tests (node --test, no browser; scripts/ensure-node.sh finds or installs Node.js)
+	@node=$$(scripts/ensure-node.sh) && echo "JavaScript unit tests use $$node ($$("$$node" --version))" && \
+		"$$node" --test chat-service/src/test/js/*.test.js
 
 test-e2e: ## only the e2e ITs, against the already packaged jars (after `make build`)
 	@chromium=$$(scripts/ensure-chromium.sh) && echo "browser tests use $$chromium" && \

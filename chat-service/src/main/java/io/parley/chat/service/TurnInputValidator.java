@@ -39,15 +39,15 @@ public class TurnInputValidator {
     /** Keys the proxy owns; an override touching one is refused (the proxy would refuse it too). */
     public static final Set<String> PROTECTED_OVERRIDE_KEYS = Set.of("model", "messages", "prompt", "input", "stream",
             "stream_options");
-    static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    public static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     static final Pattern MIME_TYPE = Pattern
             .compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
     static final Pattern DATA_URL_HEAD = Pattern.compile("data:([^;,]*)((?:;[^;,]*)*?);base64,");
-    static final int MAX_METADATA = 16;
-    static final int MAX_METADATA_KEY = 64;
-    static final int MAX_METADATA_VALUE = 512;
-    static final int MAX_OVERRIDES_BYTES = 16 * 1024;
-    static final int MAX_ATTACHMENTS = 32;
+    public static final int MAX_METADATA = 16;
+    public static final int MAX_METADATA_KEY = 64;
+    public static final int MAX_METADATA_VALUE = 512;
+    public static final int MAX_OVERRIDES_BYTES = 16 * 1024;
+    public static final int MAX_ATTACHMENTS = 32;
     static final int MAX_NAME = 255;
 
     private final ChatConfig config;
