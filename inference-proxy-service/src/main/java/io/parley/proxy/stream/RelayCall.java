@@ -66,6 +66,8 @@ final class RelayCall {
     private boolean upstreamClosedByProxy;
 
     private final long idleTimeoutMillis;
+    /** TTFT, token counts and rate, latency: what the usage event and the usage object carry. */
+    private final CallMeter meter;
     private long lastChunkNanos;
     /** Events of the upstream chunk being split, written once at its end. */
     private Buffer batch;
@@ -73,8 +75,6 @@ final class RelayCall {
     private boolean batching;
     private boolean pendingTtftMetric;
 
-    private long firstTokenNanos = -1;
-    private long endNanos = -1;
     /** The upstream's answer is complete; what remains is writing its last bytes to the client. */
     private boolean upstreamDone;
     /** Response body bytes the client's connection accepted (write futures that succeeded). */
@@ -83,9 +83,6 @@ final class RelayCall {
     private UsageSpool.Ticket ticket;
     /** The event loop context of this call: the drain at shutdown ends the call there. */
     private Context context;
-    private int contentEvents;
-    private Integer promptTokens;
-    private Integer completionTokens;
 
     RelayCall(RelayService svc, RoutingContext rc, CallContext call) {
         this.svc = svc;
@@ -95,6 +92,7 @@ final class RelayCall {
         this.model = call.model();
         this.translator = call.translator().orElse(null);
         this.idleTimeoutMillis = svc.config.upstream().idleTimeout().toMillis();
+        this.meter = new CallMeter(System::nanoTime, call.startNanos(), call.clientStream(), call.promptTokensEstimate());
     }
 
     void start() {
@@ -121,7 +119,7 @@ final class RelayCall {
             return;
         }
         Log.infof("[%s] ended at the maximum duration %s after %d content event(s)", call.correlationId(),
-                svc.config.limits().maxStreamDuration(), contentEvents);
+                svc.config.limits().maxStreamDuration(), meter.contentEvents());
         svc.metrics.limited("max_stream_duration", "call");
         resetUpstream();
         ApiError error = ApiError.maxStreamDuration(svc.config.limits().maxStreamDuration());
@@ -154,7 +152,7 @@ final class RelayCall {
         if (finished) {
             return;
         }
-        Log.infof("[%s] interrupted by the shutdown after %d content event(s)", call.correlationId(), contentEvents);
+        Log.infof("[%s] interrupted by the shutdown after %d content event(s)", call.correlationId(), meter.contentEvents());
         resetUpstream();
         ApiError error = ApiError.shuttingDown();
         if (!clientBytesSent) {
@@ -326,7 +324,7 @@ final class RelayCall {
         flushBatch();
         if (pendingTtftMetric) {
             pendingTtftMetric = false;
-            svc.metrics.ttft(model.name(), firstTokenNanos - call.startNanos());
+            svc.metrics.ttft(model.name(), meter.ttftNanos());
         }
         if (!finished && out.writeQueueFull()) {
             upstreamResponse.pause();
@@ -344,9 +342,7 @@ final class RelayCall {
         }
         int flags = ChunkInspector.inspect(bytes, offset, offset + length);
         if ((flags & ChunkInspector.CONTENT) != 0) {
-            contentEvents++;
-            if (firstTokenNanos < 0) {
-                firstTokenNanos = System.nanoTime();
+            if (meter.contentEvent()) {
                 armTimer(idleTimeoutMillis, this::onIdleCheck);
                 pendingTtftMetric = true; // recorded after the chunk is written, off the first byte's path
             }
@@ -380,9 +376,8 @@ final class RelayCall {
             return;
         }
         if (chunk.get("usage") instanceof ObjectNode usage) {
-            endNanos = System.nanoTime();
-            readTokens(usage);
-            addServerMetrics(usage, endNanos); // the translator carries them into its own usage object
+            meter.usage(usage);
+            meter.addServerMetrics(usage); // the translator carries them into its own usage object
             lastUsage = usage;
         }
         Buffer translated = translator.chunk(chunk);
@@ -403,12 +398,11 @@ final class RelayCall {
             write(event);
             return;
         }
-        endNanos = System.nanoTime();
-        readTokens(usage);
+        meter.usage(usage);
         JsonNode choices = chunk.get("choices");
         boolean hasChoices = choices != null && choices.isArray() && !choices.isEmpty();
         if (call.clientWantsUsage()) {
-            addServerMetrics(usage, endNanos);
+            meter.addServerMetrics(usage);
             write(Buffer.buffer("data: " + chunk + "\n\n"));
         } else if (hasChoices) {
             chunk.remove("usage");
@@ -426,9 +420,7 @@ final class RelayCall {
         } else if (rest != null && rest.length() > 0) {
             write(rest);
         }
-        if (endNanos < 0) {
-            endNanos = System.nanoTime();
-        }
+        meter.upstreamEnded();
         upstreamDone = true;
         cancelTimer(); // no idle or first-token timeout once the upstream is done
         String status = upstreamErrorEvent ? UsageEvent.ERROR : UsageEvent.OK;
@@ -449,7 +441,7 @@ final class RelayCall {
         }
         svc.metrics.upstreamError(model.name(), "stream_broken");
         Log.warnf("[%s] upstream %s failed mid-stream after %d content event(s): %s", call.correlationId(), endpointUrl,
-                contentEvents, cause.toString());
+                meter.contentEvents(), cause.toString());
         endWithError(ApiError.badGateway("upstream connection lost: " + cause.getMessage(), "upstream_disconnected"),
                 "upstream_disconnected");
     }
@@ -515,7 +507,7 @@ final class RelayCall {
             return;
         }
         Log.infof("[%s] client went away after %d content event(s); closing upstream", call.correlationId(),
-                contentEvents);
+                meter.contentEvents());
         finish(svc.shuttingDown() ? UsageEvent.INTERRUPTED : UsageEvent.CANCELLED,
                 svc.shuttingDown() ? "server_shutting_down" : null);
         resetUpstream();
@@ -524,9 +516,7 @@ final class RelayCall {
     // ---- non-streaming ----------------------------------------------------------------------------------------
 
     private void onNonStreamBody(HttpClientResponse response, Buffer body) {
-        long now = System.nanoTime();
-        endNanos = now;
-        firstTokenNanos = now;
+        meter.wholeAnswer();
         JsonNode root;
         try {
             root = svc.mapper.readTree(body.getBytes());
@@ -537,8 +527,8 @@ final class RelayCall {
         out.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         Buffer answer;
         if (root instanceof ObjectNode object && object.get("usage") instanceof ObjectNode usage) {
-            readTokens(usage);
-            addServerMetrics(usage, now);
+            meter.counts(usage);
+            meter.addServerMetrics(usage);
             answer = Buffer.buffer(translator != null ? translator.response(object).toString() : object.toString());
         } else {
             answer = body;
@@ -606,40 +596,6 @@ final class RelayCall {
         out.write(data).onSuccess(v -> bytesDelivered += length);
     }
 
-    private void readTokens(ObjectNode usage) {
-        if (usage.get("prompt_tokens") != null && usage.get("prompt_tokens").canConvertToInt()) {
-            promptTokens = usage.get("prompt_tokens").asInt();
-        }
-        if (usage.get("completion_tokens") != null && usage.get("completion_tokens").canConvertToInt()) {
-            completionTokens = usage.get("completion_tokens").asInt();
-        }
-    }
-
-    private void addServerMetrics(ObjectNode usage, long now) {
-        double ttft = firstTokenNanos >= 0 ? (firstTokenNanos - call.startNanos()) / 1e9 : (now - call.startNanos()) / 1e9;
-        double total = (now - call.startNanos()) / 1e9;
-        usage.put("time_to_first_token", ttft);
-        usage.put("total_latency", total);
-        usage.put("completion_tokens_after_first_per_sec", tokensPerSecond(now));
-    }
-
-    /**
-     * Completion tokens per second after the first one (streaming); for non-streaming calls the first token time is
-     * unknown and the rate is over the whole call.
-     */
-    private double tokensPerSecond(long now) {
-        int tokens = completionTokens != null ? completionTokens : contentEvents;
-        if (!call.clientStream()) {
-            double seconds = (now - call.startNanos()) / 1e9;
-            return seconds > 0 ? tokens / seconds : 0.0;
-        }
-        if (firstTokenNanos < 0 || tokens <= 1) {
-            return 0.0;
-        }
-        double seconds = (now - firstTokenNanos) / 1e9;
-        return seconds > 0 ? (tokens - 1) / seconds : 0.0;
-    }
-
     private void failBeforeFirstByte(ApiError error, String errorType) {
         cancelTimer();
         if (!clientBytesSent) {
@@ -685,18 +641,12 @@ final class RelayCall {
         }
         svc.closed(this);
         // latency as the client saw it: until now, when its last byte was written (or it left)
-        long end = System.nanoTime();
-        // the token rate is the upstream's: up to its usage chunk when there was one
-        long rateEnd = endNanos >= 0 && !UsageEvent.CANCELLED.equals(status) ? endNanos : end;
-        int completion = completionTokens != null ? completionTokens : contentEvents;
-        int prompt = promptTokens != null ? promptTokens : call.promptTokensEstimate();
-        Double ttftMs = firstTokenNanos >= 0 ? (firstTokenNanos - call.startNanos()) / 1e6 : null;
-        double latencyMs = (end - call.startNanos()) / 1e6;
-        Double tps = firstTokenNanos >= 0 ? tokensPerSecond(rateEnd) : null;
-        svc.metrics.call(model.name(), call.kind().usageName(), status, end - call.startNanos(), prompt, completion);
-        svc.limits.tokensUsed(call.caller(), call.apiKeyId(), (long) prompt + completion);
-        svc.recorder.record(usageEvent(status, errorType, ttftMs, latencyMs, tps, prompt, completion,
-                bodyStarted ? bytesDelivered : null), true, ticket);
+        CallMeter.Summary m = meter.summary(status);
+        svc.metrics.call(model.name(), call.kind().usageName(), status, m.durationNanos(), m.promptTokens(),
+                m.completionTokens());
+        svc.limits.tokensUsed(call.caller(), call.apiKeyId(), (long) m.promptTokens() + m.completionTokens());
+        svc.recorder.record(usageEvent(status, errorType, m.ttftMs(), m.latencyMs(), m.tokensPerSecond(),
+                m.promptTokens(), m.completionTokens(), bodyStarted ? bytesDelivered : null), true, ticket);
     }
 
     private UsageEvent usageEvent(String status, String errorType, Double ttftMs, Double latencyMs, Double tps,
