@@ -175,6 +175,11 @@ changes them in one place; secrets come from the named Secrets; the rest is fixe
 {{- $values := get $root.Values .component }}
 - name: QUARKUS_HTTP_PORT
   value: "8080"
+{{- if ne .component "simulator" }}
+{{- /* /q/metrics and /q/openapi on the management interface only (health stays on 8080 for the probes) */}}
+- name: QUARKUS_MANAGEMENT_PORT
+  value: "9000"
+{{- end }}
 {{- if eq .component "proxy" }}
 {{- /* the proxy drains itself (ShutdownDrain): not ready at once, new calls served for the delay, then drainSeconds
 for open streams; Quarkus's own delay would only add to it, and its shutdown then has only the final flush left */}}

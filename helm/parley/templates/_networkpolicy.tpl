@@ -1,6 +1,7 @@
 {{/*
 NetworkPolicy of one component. Ingress: its port only, from the listed components of this release (and,
-for the public components, from networkPolicy.ingressFrom). Egress (networkPolicy.egress.enabled): only what
+for the public components, from networkPolicy.ingressFrom); the management port 9000 (/q/metrics) only from
+networkPolicy.metricsFrom. Egress (networkPolicy.egress.enabled): only what
 "egress" names; an empty dict allows no egress at all.
 Call with (dict "root" $ "component" "usage" "port" 8080 "from" (list "proxy" "chat") "public" false "metrics" true
   "egress" (dict "dns" true "database" true "oidc" true "kubernetesApi" false "models" false "components" (list "registry"))).
@@ -45,11 +46,11 @@ spec:
           protocol: TCP
     {{- end }}
     {{- if and .metrics $root.Values.networkPolicy.metricsFrom }}
-    {{- /* Prometheus scraping /q/metrics */}}
+    {{- /* Prometheus scraping /q/metrics on the management port */}}
     - from:
         {{- toYaml $root.Values.networkPolicy.metricsFrom | nindent 8 }}
       ports:
-        - port: {{ .port }}
+        - port: 9000
           protocol: TCP
     {{- end }}
   {{- if $root.Values.networkPolicy.egress.enabled }}

@@ -42,7 +42,7 @@ spec:
         {{- if and $root.Values.metrics.scrapeAnnotations (ne .component "simulator") }}
         prometheus.io/scrape: "true"
         prometheus.io/path: /q/metrics
-        prometheus.io/port: "8080"
+        prometheus.io/port: "9000"
         {{- end }}
         {{- with $values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
@@ -68,6 +68,12 @@ spec:
             - name: http
               containerPort: 8080
               protocol: TCP
+            {{- if ne .component "simulator" }}
+            {{- /* the management interface: /q/metrics and /q/openapi, never behind the Service or the Ingress */}}
+            - name: management
+              containerPort: 9000
+              protocol: TCP
+            {{- end }}
           env:
             {{- include "parley.env" . | trim | nindent 12 }}
           {{- if eq .component "simulator" }}

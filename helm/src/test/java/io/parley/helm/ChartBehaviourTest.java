@@ -449,6 +449,17 @@ class ChartBehaviourTest {
                 .anySatisfy(rule -> assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(
                         peer.getNamespaceSelector().getMatchLabels())
                         .containsEntry("kubernetes.io/metadata.name", "monitoring")));
+        // issue 15: /q/metrics is on the management port 9000 only, and only the metrics peers reach it
+        for (String name : List.of("parley-registry", "parley-proxy", "parley-usage", "parley-chat")) {
+            assertThat(policy(production, name).getSpec().getIngress()).as(name + ": who reaches the management port")
+                    .allSatisfy(rule -> {
+                        boolean management = rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == 9000);
+                        boolean monitoring = rule.getFrom() != null && rule.getFrom().stream()
+                                .anyMatch(peer -> peer.getNamespaceSelector() != null && "monitoring".equals(
+                                        peer.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name")));
+                        assertThat(management).isEqualTo(monitoring);
+                    });
+        }
         assertThat(policy(production, "parley-proxy").getSpec().getIngress().get(0).getFrom())
                 .as("the proxy admits the ingress controller's namespace besides chat-service")
                 .anySatisfy(peer -> assertThat(peer.getNamespaceSelector()).isNotNull());

@@ -44,6 +44,7 @@ class EdgeSecurityTest {
         public Map<String, String> getConfigOverrides() {
             // a client id and secret, with which the provider would answer introspections
             return Map.of("quarkus.http.idle-timeout", "3s", "parley.edge.body-idle-timeout", "2s",
+                    "quarkus.management.enabled", "true",
                     "quarkus.oidc.client-id", "parley-proxy", "quarkus.oidc.credentials.secret", "test-secret");
         }
 
@@ -56,6 +57,10 @@ class EdgeSecurityTest {
 
     @TestHTTPResource("/")
     URL base;
+
+    /** The management interface (its own port, as in production). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     @Inject
     DataSource dataSource;
@@ -159,5 +164,28 @@ class EdgeSecurityTest {
                 Map.of("aud", java.util.List.of("account", TestTokens.AUDIENCE)));
         given().auth().oauth2(also).when().get("/v1/models").then().statusCode(200);
         given().auth().oauth2(TestTokens.user("edge-audience", "user")).when().get("/v1/models").then().statusCode(200);
+    }
+
+    /**
+     * Issue 15: {@code /q/metrics} and {@code /q/openapi} were open to anyone on the API port. They are served on the
+     * management interface only (its own port, which no Service exposes); health stays on the API port for the probes.
+     */
+    @Test
+    void metricsAndOpenApiAreServedOnTheManagementPortOnly() {
+        int api = base.getPort();
+        int mgmt = management.getPort();
+        for (String path : new String[] { "/q/metrics", "/q/openapi", "/q/metrics/", "/q/openapi?format=json" }) {
+            io.restassured.RestAssured.given().port(api).redirects().follow(false).when().get(path).then()
+                    .statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(404), org.hamcrest.Matchers.is(401)));
+            // a token does not open them on the API port either
+            io.restassured.RestAssured.given().port(api).auth().oauth2(TestTokens.user("edge-mgmt", "user", "admin"))
+                    .redirects().follow(false).when().get(path).then().statusCode(404);
+        }
+        io.restassured.RestAssured.given().port(mgmt).when().get("/q/openapi").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("openapi"));
+        io.restassured.RestAssured.given().port(mgmt).when().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("# TYPE"));
+        // the probes (kubelet, the launcher) still read health on the API port, without a token
+        io.restassured.RestAssured.given().port(api).when().get("/q/health/live").then().statusCode(200);
     }
 }

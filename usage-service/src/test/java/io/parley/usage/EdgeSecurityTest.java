@@ -26,12 +26,17 @@ class EdgeSecurityTest {
     public static class ShortTimeouts implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.http.idle-timeout", "3s", "parley.edge.body-idle-timeout", "2s");
+            return Map.of("quarkus.http.idle-timeout", "3s", "parley.edge.body-idle-timeout", "2s",
+                    "quarkus.management.enabled", "true");
         }
     }
 
     @TestHTTPResource("/")
     URL base;
+
+    /** The management interface (its own port, as in production). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     /** Issue 15: a 100 MiB body from a client with no token was read before the 401. */
     @Test
@@ -83,5 +88,28 @@ class EdgeSecurityTest {
         io.restassured.RestAssured.given().auth().oauth2(also).when().get("/v1/usage/me").then().statusCode(200);
         io.restassured.RestAssured.given().auth().oauth2(TestTokens.user("edge-audience", "user")).when().get("/v1/usage/me")
                 .then().statusCode(200);
+    }
+
+    /**
+     * Issue 15: {@code /q/metrics} and {@code /q/openapi} were open to anyone on the API port. They are served on the
+     * management interface only (its own port, which no Service exposes); health stays on the API port for the probes.
+     */
+    @Test
+    void metricsAndOpenApiAreServedOnTheManagementPortOnly() {
+        int api = base.getPort();
+        int mgmt = management.getPort();
+        for (String path : new String[] { "/q/metrics", "/q/openapi", "/q/metrics/", "/q/openapi?format=json" }) {
+            io.restassured.RestAssured.given().port(api).redirects().follow(false).when().get(path).then()
+                    .statusCode(org.hamcrest.Matchers.anyOf(org.hamcrest.Matchers.is(404), org.hamcrest.Matchers.is(401)));
+            // a token does not open them on the API port either
+            io.restassured.RestAssured.given().port(api).auth().oauth2(TestTokens.user("edge-mgmt", "user", "admin"))
+                    .redirects().follow(false).when().get(path).then().statusCode(404);
+        }
+        io.restassured.RestAssured.given().port(mgmt).when().get("/q/openapi").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("openapi"));
+        io.restassured.RestAssured.given().port(mgmt).when().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("# TYPE"));
+        // the probes (kubelet, the launcher) still read health on the API port, without a token
+        io.restassured.RestAssured.given().port(api).when().get("/q/health/live").then().statusCode(200);
     }
 }

@@ -494,6 +494,7 @@ public final class LocalPlatform implements AutoCloseable {
         }
         Map<String, String> copy = new LinkedHashMap<>(of.env());
         copy.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        copy.putAll(managementEnv(port));
         copy.putAll(env);
         Path workDir = dataDir.resolve("work").resolve(name);
         try {
@@ -680,6 +681,24 @@ public final class LocalPlatform implements AutoCloseable {
         return "http://127.0.0.1:" + ports.usage();
     }
 
+    /**
+     * The management port of a service on {@code httpPort}: {@code httpPort + 1000} (the proxy of {@code make run}:
+     * 9082). It serves {@code /q/metrics} and {@code /q/openapi}; {@code /q/health} stays on the HTTP port.
+     */
+    public static int managementPort(int httpPort) {
+        return httpPort + 1000;
+    }
+
+    /** The proxy's management interface: {@code /q/metrics}. */
+    public String proxyManagementUrl() {
+        return "http://127.0.0.1:" + managementPort(ports.proxy());
+    }
+
+    private static Map<String, String> managementEnv(int httpPort) {
+        return Map.of("QUARKUS_MANAGEMENT_HOST", "127.0.0.1", "QUARKUS_MANAGEMENT_PORT",
+                Integer.toString(managementPort(httpPort)));
+    }
+
     public String simulatorUrl() {
         return "http://127.0.0.1:" + ports.simulator();
     }
@@ -729,6 +748,9 @@ public final class LocalPlatform implements AutoCloseable {
         wanted.put(USAGE, ports.usage());
         wanted.put(PROXY, ports.proxy());
         wanted.put(CHAT, ports.chat());
+        for (int port : List.of(ports.registry(), ports.usage(), ports.proxy(), ports.chat())) {
+            wanted.put("the management interface on " + managementPort(port), managementPort(port));
+        }
         if (cluster == Cluster.STAND_IN) {
             wanted.put(STAND_IN_CLUSTER, standInClusterPort());
         }
@@ -809,6 +831,7 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.putAll(managementEnv(port));
         env.put("PARLEY_OIDC_URL", issuerUrl());
         env.put("PARLEY_DB_USER", PlatformDatabase.USER);
         env.put("PARLEY_DB_PASSWORD", PlatformDatabase.PASSWORD);

@@ -129,7 +129,7 @@ class UsageSoakIT {
                 stored[0] = storedRows(platform, statuses);
                 return stored[0] >= served.size();
             });
-            String metrics = get(platform.proxyUrl() + "/q/metrics");
+            String metrics = get(platform.proxyManagementUrl() + "/q/metrics");
             double dropped = first(DROPPED, metrics);
             String report = report(restarts, stored[0], statuses, dropped);
             System.out.println(report);
@@ -190,7 +190,7 @@ class UsageSoakIT {
             try (Stream<Path> list = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
                 fds = list.count();
             }
-            String metrics = get(platform.proxyUrl() + "/q/metrics");
+            String metrics = get(platform.proxyManagementUrl() + "/q/metrics");
             line = String.format("| %d | %d | %d | %.1f | %.1f | %d | %d |", at.toMinutes(), restarts, pid,
                     sum(HEAP, metrics) / 1048576, first(LIVE, metrics) / 1048576, fds, served.size());
         } catch (RuntimeException | IOException e) {

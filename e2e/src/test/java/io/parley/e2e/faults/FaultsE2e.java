@@ -128,7 +128,7 @@ final class FaultsE2e {
 
     /** The proxy's persisted {@code parley_proxy_usage_dropped_total} (0 when the series is not there yet). */
     static double dropped(LocalPlatform platform) {
-        String text = given().baseUri(platform.proxyUrl()).get("/q/metrics").then().statusCode(200).extract()
+        String text = given().baseUri(platform.proxyManagementUrl()).get("/q/metrics").then().statusCode(200).extract()
                 .asString();
         Matcher m = DROPPED.matcher(text);
         double sum = 0;

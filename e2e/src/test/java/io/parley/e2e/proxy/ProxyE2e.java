@@ -56,7 +56,8 @@ final class ProxyE2e {
 
     /** One series of a proxy counter ({@code /q/metrics}) by model and reason; 0 when it does not exist yet. */
     static double proxyMetric(LocalPlatform platform, String metric, String model, String reason) {
-        String text = given().baseUri(platform.proxyUrl()).get("/q/metrics").then().statusCode(200).extract().asString();
+        String text = given().baseUri(platform.proxyManagementUrl()).get("/q/metrics").then().statusCode(200).extract()
+                .asString();
         double sum = 0;
         for (String line : text.split("\n")) {
             if (line.startsWith(metric + "{") && line.contains("model=\"" + model + "\"")

@@ -134,6 +134,9 @@ class NoModelsRunningIT {
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        // its management interface (/q/metrics) on a free loopback port too, away from the platform's
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()));
         env.put("PARLEY_OIDC_URL", platform.issuerUrl());
         env.put("PARLEY_DB_USER", "parley");
         env.put("PARLEY_DB_PASSWORD", "parley");
