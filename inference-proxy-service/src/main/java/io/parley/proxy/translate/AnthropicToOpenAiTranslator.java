@@ -71,7 +71,22 @@ public final class AnthropicToOpenAiTranslator {
         if (messages.has("stop_sequences")) {
             chat.set("stop", messages.get("stop_sequences"));
         }
+        webSearch(messages, chat);
         return chat;
+    }
+
+    /**
+     * The web-search tool of a Messages request ({@code web_search_20250305}) or a Responses request
+     * ({@code web_search}, {@code web_search_preview}) becomes chat completions' own field,
+     * {@code web_search_options: {}} (OpenAI's API reference); other tools are not translated yet.
+     */
+    static void webSearch(JsonNode request, ObjectNode chat) {
+        for (JsonNode tool : request.path("tools")) {
+            if (tool.path("type").asText().startsWith("web_search")) {
+                chat.putObject("web_search_options");
+                return;
+            }
+        }
     }
 
     /** {@code image} with a base64 or url source → {@code image_url} (a data URL for base64). */

@@ -11,8 +11,11 @@ import io.vertx.core.buffer.Buffer;
 /**
  * Upstream OpenAI chat completions (chunks or a whole response) → Anthropic Messages (events {@code message_start},
  * {@code content_block_start}, {@code content_block_delta}, {@code content_block_stop}, {@code message_delta},
- * {@code message_stop}; or a {@code message} object). Text content only: tool calls are not translated yet. The
- * proxy's server metrics of the upstream usage are carried into the {@code message_delta} (or message) usage.
+ * {@code message_stop}; or a {@code message} object). Text content, and reasoning output (vLLM's
+ * {@code delta.reasoning_content}, or {@code delta.reasoning} since vLLM 0.11) as a {@code thinking} block before the
+ * text block ({@code thinking_delta} events, as Anthropic's extended thinking streams them); tool calls are not
+ * translated yet. The proxy's server metrics of the upstream usage are carried into the {@code message_delta} (or
+ * message) usage.
  */
 public final class OpenAiToAnthropicTranslator implements StreamTranslator {
 
@@ -21,6 +24,10 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
     private final String model;
     private boolean started;
     private boolean blockOpen;
+    private boolean thinkingOpen;
+    /** The index of the next content block (a thinking block takes 0, the text block then 1). */
+    private int nextIndex;
+    private int textIndex;
     private String stopReason;
     private int outputTokens;
 
@@ -50,13 +57,37 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
             event(out, "message_start", start);
         }
         for (JsonNode choice : chunk.path("choices")) {
+            JsonNode d0 = choice.path("delta");
+            String thinking = (d0.hasNonNull("reasoning_content") ? d0.get("reasoning_content") : d0.path("reasoning"))
+                    .asText("");
+            if (!thinking.isEmpty() && !blockOpen) {
+                if (!thinkingOpen) {
+                    thinkingOpen = true;
+                    ObjectNode blockStart = JSON.createObjectNode();
+                    blockStart.put("type", "content_block_start");
+                    blockStart.put("index", nextIndex);
+                    ObjectNode block = blockStart.putObject("content_block");
+                    block.put("type", "thinking");
+                    block.put("thinking", "");
+                    event(out, "content_block_start", blockStart);
+                }
+                ObjectNode delta = JSON.createObjectNode();
+                delta.put("type", "content_block_delta");
+                delta.put("index", nextIndex);
+                ObjectNode d = delta.putObject("delta");
+                d.put("type", "thinking_delta");
+                d.put("thinking", thinking);
+                event(out, "content_block_delta", delta);
+            }
             String text = choice.path("delta").path("content").asText("");
             if (!text.isEmpty()) {
                 if (!blockOpen) {
+                    closeThinking(out);
                     blockOpen = true;
+                    textIndex = nextIndex++;
                     ObjectNode blockStart = JSON.createObjectNode();
                     blockStart.put("type", "content_block_start");
-                    blockStart.put("index", 0);
+                    blockStart.put("index", textIndex);
                     ObjectNode block = blockStart.putObject("content_block");
                     block.put("type", "text");
                     block.put("text", "");
@@ -64,7 +95,7 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
                 }
                 ObjectNode delta = JSON.createObjectNode();
                 delta.put("type", "content_block_delta");
-                delta.put("index", 0);
+                delta.put("index", textIndex);
                 ObjectNode d = delta.putObject("delta");
                 d.put("type", "text_delta");
                 d.put("text", text);
@@ -85,11 +116,12 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
         if (!started) {
             chunk(JSON.createObjectNode());
         }
+        closeThinking(out);
         if (blockOpen) {
             blockOpen = false;
             ObjectNode stop = JSON.createObjectNode();
             stop.put("type", "content_block_stop");
-            stop.put("index", 0);
+            stop.put("index", textIndex);
             event(out, "content_block_stop", stop);
         }
         ObjectNode messageDelta = JSON.createObjectNode();
@@ -109,6 +141,18 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
         stop.put("type", "message_stop");
         event(out, "message_stop", stop);
         return out;
+    }
+
+    /** Ends an open thinking block (the text block, or the end of the message, follows). */
+    private void closeThinking(Buffer out) {
+        if (!thinkingOpen) {
+            return;
+        }
+        thinkingOpen = false;
+        ObjectNode stop = JSON.createObjectNode();
+        stop.put("type", "content_block_stop");
+        stop.put("index", nextIndex++);
+        event(out, "content_block_stop", stop);
     }
 
     @Override

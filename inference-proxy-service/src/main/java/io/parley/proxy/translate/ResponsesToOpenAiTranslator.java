@@ -79,6 +79,7 @@ public final class ResponsesToOpenAiTranslator {
                 chat.set(field, responses.get(field));
             }
         }
+        AnthropicToOpenAiTranslator.webSearch(responses, chat);
         return chat;
     }
 
