@@ -46,6 +46,9 @@ test('an event split across chunks anywhere, even inside a multi-byte character,
 test('CRLF line ends, data without the optional space, and several data lines joined by a newline', async () => {
   const seen = await events('event: metrics\r\nid: 3\r\ndata:{"a":\r\ndata: 1}\r\n\r\n');
   assert.deepEqual(seen, [{ name: 'metrics', id: '3', data: { a: 1 } }]);
+  // joined by a newline, not glued: "1" and "2" make the text "1\n2" (not JSON, skipped), never the number 12
+  const glued = await events('data: 1\ndata: 2\n\ndata: 3\n\n');
+  assert.deepEqual(glued.map((e) => e.data), [3]);
 });
 
 test('without an event line the name is "message"; comments, empty blocks and non-JSON data are skipped', async () => {
