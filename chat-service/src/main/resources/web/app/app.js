@@ -9,18 +9,20 @@ import { wireComposer } from './composer.js';
 import { loadLimits } from './config.js';
 import { wireEnvelope } from './envelope.js';
 import { mountFeatures } from './features.js';
-import { wireLayout } from './layout.js';
+import { wireLayout, wireTheme } from './layout.js';
 import { renderAll } from './messages.js';
 import { followModelChanges, loadModels, MODELS_POLL_MS, modelStreamLive, wireModels } from './models.js';
 import { showError } from './notices.js';
-import { loadSessions } from './sidebar.js';
+import { loadSessions, wireSidebar } from './sidebar.js';
 import { state } from './store.js';
 import { $ } from './util.js';
 import { wireViewCode } from './viewcode.js';
 
 function wire() {
+  wireTheme();
   wireComposer();
   wireChat();
+  wireSidebar();
   wireModels();
   wireEnvelope();
   wireViewCode();

@@ -1,18 +1,21 @@
 // One chat: open, reset, fork, switch to another model, export.
 import { ApiError, json } from './api.js';
+import { newestPathSelection, validSelection } from './branches.js';
 import { fillParams, updateComposer } from './composer.js';
 import { fillEnvelope } from './envelope.js';
-import { currentPath, renderAll } from './messages.js';
+import { currentPath, keptSelection, renderAll, scrollToEnd } from './messages.js';
 import { applyConstraints, loadConstraints } from './models.js';
 import { showError, showNotice } from './notices.js';
 import { clearAll, loadSessions } from './sidebar.js';
 import { state } from './store.js';
 import { follow } from './turn.js';
 import { $, el } from './util.js';
+
 export async function openSession(id, notice) {
   const s = await json('/v1/chat/sessions/' + id);
   state.session = s;
-  state.sel = {};
+  // the branch this browser showed last, else the path to the newest turn
+  state.sel = { ...newestPathSelection(s.messages || []), ...validSelection(s.messages || [], keptSelection(s.id)) };
   state.editing = null;
   state.edit = null;
   state.live = null;
@@ -24,6 +27,7 @@ export async function openSession(id, notice) {
   showError('');
   showNotice(notice);
   renderAll();
+  scrollToEnd();
   loadSessions().catch(() => {});
   const path = currentPath();
   const last = path[path.length - 1];

@@ -1,14 +1,15 @@
 // The composer: parameters, attachments, the context gauge, and sending a turn (refusals shown at their field).
-import { api, failure, json } from './api.js';
+import { api, ApiError, failure, json } from './api.js';
 import { limits } from './config.js';
 import { ENVELOPE_ERRORS, fieldFor, readEnvelope, setFieldError, showFieldError } from './envelope.js';
-import { currentPath, renderAll } from './messages.js';
+import { currentPath, renderAll, scrollToEnd } from './messages.js';
 import { currentConstraints } from './models.js';
-import { showError } from './notices.js';
+import { showError, showNotice } from './notices.js';
 import { loadSessions } from './sidebar.js';
 import { state, store } from './store.js';
 import { runTurn, stop } from './turn.js';
 import { $, el, estimateTokens, humanSize, newKey, nf, sizeLimit } from './util.js';
+
 export function fillParams(p) {
   const t = p.temperature != null ? p.temperature : 0.7;
   $('temperature').value = t;
@@ -26,14 +27,15 @@ export function readParams() {
   if (mt) {
     const n = Number(mt);
     if (!Number.isInteger(n) || n < 1 || (c.max_model_len && n > c.max_model_len)) {
-      problems.push('Max tokens must be a whole number from 1' + (c.max_model_len ? ' to ' + c.max_model_len : '') + '.');
+      problems.push({ param: 'max_tokens', message: 'Max tokens must be a whole number from 1'
+        + (c.max_model_len ? ' to ' + c.max_model_len + ' (the model’s context)' : '') + '.' });
     }
     p.max_tokens = n;
   } else p.max_tokens = null;
   const tp = $('top-p').value.trim();
   if (tp) {
     const n = Number(tp);
-    if (!(n > 0 && n <= 1)) problems.push('Top-p must be greater than 0 and at most 1.');
+    if (!(n > 0 && n <= 1)) problems.push({ param: 'top_p', message: 'Top-p must be greater than 0 and at most 1.' });
     p.top_p = n;
   } else p.top_p = null;
   const sp = $('system-prompt').value;
@@ -140,15 +142,17 @@ export async function ensureSession(params) {
  */
 export async function send(content, parentOverride, edit) {
   showError('');
+  setFieldError('max-tokens-error', '');
+  setFieldError('top-p-error', '');
   const { params, problems } = readParams();
   const env = readEnvelope();
-  if (problems.length) {
-    showError(problems.join(' '));
-    return false;
-  }
-  if (env.problems.length) {
-    // shown next to their fields (readEnvelope); the banner only points there
-    showError('Check the advanced settings: ' + env.problems.join(' '));
+  // refused in the page: each problem at its field (readEnvelope shows its own), the first such field focused
+  problems.forEach((p) => showFieldError(p.param, p.message));
+  const firstParam = problems.length ? problems[0].param : env.problems.length ? env.problems[0].param : null;
+  if (firstParam) {
+    const field = fieldFor(firstParam);
+    const focus = field && $(field.focus);
+    if (focus && !focus.disabled) focus.focus();
     return false;
   }
   setBusy(true);
@@ -156,7 +160,7 @@ export async function send(content, parentOverride, edit) {
   try {
     session = await ensureSession(params);
   } catch (e) {
-    showError(e.message);
+    showError(e instanceof ApiError ? 'Your message was not sent: ' + e.message : unreachable(e) + ' Your message is back in the box.');
     setBusy(false);
     return false;
   }
@@ -185,6 +189,7 @@ export async function send(content, parentOverride, edit) {
   session.messages.push(pendingUser);
   state.sel[parent || 'root'] = pendingUser.id;
   renderAll();
+  scrollToEnd();
   const controller = new AbortController();
   let res;
   try {
@@ -193,12 +198,12 @@ export async function send(content, parentOverride, edit) {
   } catch (e) {
     dropPending(pendingUser);
     if (edit) {
-      showError('Could not reach Parley: ' + e.message + '. Your edit is kept.');
+      showError(unreachable(e) + ' Your edit is kept.');
       setBusy(false);
       return false;
     }
-    if (body.attachments) $('attach-error').textContent = 'The attachments could not be sent: ' + e.message + '.';
-    showError('Could not reach Parley: ' + e.message + '. Your message is back in the box.');
+    if (body.attachments) $('attach-error').textContent = 'The attachments could not be sent: Parley could not be reached.';
+    showError(unreachable(e) + ' Your message is back in the box.');
     $('input').value = content;
     setBusy(false);
     return false;
@@ -273,6 +278,7 @@ export async function editAndResend(m, text) {
     }
     const model = state.session.model_name;
     const params = state.session.params;
+    const title = state.session.title || 'New chat';
     state.editing = null;
     state.edit = null;
     state.session = null;
@@ -280,7 +286,9 @@ export async function editAndResend(m, text) {
     renderAll();
     $('model').value = model;
     fillParams(params || {});
-    await send(content, null, { keep: [], files: carried.concat(attachments.files) });
+    showNotice('A new chat started from your edit of the first message; “' + title + '” is unchanged in the history.');
+    const sent = await send(content, null, { keep: [], files: carried.concat(attachments.files) });
+    if (!sent) showNotice(null);
     return;
   }
   state.editing = null;
@@ -305,6 +313,12 @@ export function updateGauge() {
   let estimated = false;
   if (lastAnswer && lastAnswer.metrics.prompt_tokens != null) {
     used = lastAnswer.metrics.prompt_tokens + (lastAnswer.metrics.completion_tokens || 0);
+    // what came after it (the question being answered, the answer streaming in) is estimated until its metrics come
+    const after = path.slice(path.indexOf(lastAnswer) + 1);
+    if (after.length) {
+      used += after.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+      estimated = true;
+    }
   } else {
     used = estimateTokens($('system-prompt').value) + path.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
     estimated = used > 0;
@@ -325,11 +339,14 @@ export function updateGauge() {
 export function wireComposer() {
   $('composer').addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const content = $('input').value.trim();
+    const typed = $('input').value;
+    const content = typed.trim();
     if (!content || state.busy) return;
     $('input').value = '';
     updateGauge();
-    await send(content);
+    const sent = await send(content);
+    // refused or failed before the turn started: what was typed is back in the box, as it was typed
+    if (!sent && !$('input').value) { $('input').value = typed; updateGauge(); }
   });
   $('input').addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $('composer').requestSubmit(); }
@@ -354,7 +371,15 @@ export function wireComposer() {
   $('temperature').addEventListener('input', () => {
     $('temperature-value').textContent = Number($('temperature').value).toFixed(2);
   });
-  $('max-tokens').addEventListener('input', updateGauge);
+  $('max-tokens').addEventListener('input', () => { setFieldError('max-tokens-error', ''); updateGauge(); });
+  $('top-p').addEventListener('input', () => setFieldError('top-p-error', ''));
   $('system-prompt').addEventListener('input', updateGauge);
   store.subscribe(updateComposer, ['busy']);
+}
+
+/** What a failed fetch means for a person (the browser's own text, "Failed to fetch", says nothing). */
+export function unreachable(e) {
+  if (e && e.name === 'AbortError') return 'The request was cancelled.';
+  return navigator.onLine === false ? 'You are offline: Parley could not be reached.'
+    : 'Parley could not be reached (the network or the server is down).';
 }

@@ -16,6 +16,8 @@ export function fieldFor(param) {
   if (p.startsWith('correlation_id') || p.toLowerCase() === 'x-correlation-id') {
     return { error: 'correlation-id-error', focus: 'correlation-id', advanced: true };
   }
+  if (p === 'max_tokens') return { error: 'max-tokens-error', focus: 'max-tokens', advanced: false };
+  if (p === 'top_p') return { error: 'top-p-error', focus: 'top-p', advanced: true };
   if (p.startsWith('endpoint_mode')) return { error: 'endpoint-mode-error', focus: 'endpoint-mode', advanced: true };
   return null;
 }
@@ -45,7 +47,7 @@ export function showFieldError(param, message) {
 export function readEnvelope() {
   const problems = [];
   const lim = limits();
-  const fail = (param, message) => { problems.push(message); showFieldError(param, message); };
+  const fail = (param, message) => { problems.push({ param, message }); showFieldError(param, message); };
   ENVELOPE_ERRORS.forEach((id) => setFieldError(id, ''));
   const envelope = {};
   const mode = $('endpoint-mode').value;

@@ -39,3 +39,28 @@ export function wireLayout() {
     $('toggle-sidebar').setAttribute('aria-expanded', shown ? 'true' : 'false');
   });
 }
+
+const THEME_KEY = 'parley.theme';
+
+/** Whether the page shows dark now: the toggle's choice, else the system's (prefers-color-scheme). */
+export function isDark() {
+  const chosen = document.documentElement.dataset.theme;
+  if (chosen) return chosen === 'dark';
+  return window.matchMedia('(prefers-color-scheme: dark)').matches;
+}
+
+/** Applies the theme kept in this browser (none: the system's) and wires the header's Dark mode toggle. */
+export function wireTheme() {
+  const kept = localStorage.getItem(THEME_KEY);
+  if (kept === 'dark' || kept === 'light') document.documentElement.dataset.theme = kept;
+  const button = $('theme');
+  const show = () => button.setAttribute('aria-pressed', isDark() ? 'true' : 'false');
+  button.addEventListener('click', () => {
+    const next = isDark() ? 'light' : 'dark';
+    document.documentElement.dataset.theme = next;
+    localStorage.setItem(THEME_KEY, next);
+    show();
+  });
+  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', show);
+  show();
+}

@@ -3,6 +3,7 @@ import { marked } from 'marked';
 import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/common';
 import { copyText, el } from './util.js';
+
 marked.setOptions({ gfm: true, breaks: false });
 
 // Images in an answer: only data: and blob: ones are shown. Any other (markdown ![..](url) or <img>) becomes a link to
@@ -37,6 +38,9 @@ export function renderMarkdown(target, text) {
   target.querySelectorAll('pre > code').forEach((code) => {
     try { hljs.highlightElement(code); } catch (e) { /* unknown language: plain */ }
     const pre = code.parentElement;
+    // the language the block is marked with (```python), else none
+    const lang = ((code.className.match(/(?:^|\s)language-([\w+#.-]+)/) || [])[1] || '');
+    if (lang) pre.prepend(el('span', { class: 'code-lang', text: lang }));
     const btn = el('button', { type: 'button', class: 'copy-block', 'aria-label': 'Copy code block', text: 'Copy' });
     btn.addEventListener('click', () => copyText(code.textContent, btn));
     pre.append(btn);

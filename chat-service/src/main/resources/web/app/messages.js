@@ -1,13 +1,14 @@
 // The messages of the open chat: the displayed branch, each message with its tools, versions, details and
 // attachments, the edit box, and the metrics bar.
 import { closeExportMenu, forkOrShow } from './chat.js';
-import { attachmentProblem, editAndResend } from './composer.js';
+import { attachmentProblem, editAndResend, updateGauge } from './composer.js';
 import { envelopeEntries } from './envelope.js';
 import { renderMarkdown } from './markdown.js';
 import { applyConstraints, renderModels } from './models.js';
 import { state } from './store.js';
 import { assistant, regenerate } from './turn.js';
 import { $, copyText, el, humanSize, nf } from './util.js';
+
 export function childrenOf(key) {
   return (state.session ? state.session.messages : []).filter((m) => (m.parent_id || 'root') === key);
 }
@@ -28,6 +29,7 @@ export function currentPath() {
 
 export function renderAll() {
   const box = $('messages');
+  const stick = atBottom(box);
   box.innerHTML = '';
   const path = currentPath();
   if (!path.length) {
@@ -37,7 +39,7 @@ export function renderAll() {
         + 'Enter sends, Shift+Enter starts a new line.' })));
   }
   for (const m of path) box.append(renderMessage(m));
-  box.scrollTop = box.scrollHeight;
+  if (stick) box.scrollTop = box.scrollHeight;
   const locked = !!(state.session && state.session.messages.length);
   $('lock-banner').hidden = !locked;
   if (locked) $('lock-model').textContent = state.session.model_name;
@@ -59,6 +61,7 @@ export function versionNav(m) {
     if (!next || state.busy) return;
     state.sel[m.parent_id || 'root'] = next.id;
     state.live = null;
+    keepSelection();
     renderAll();
   };
   return el('span', { class: 'versions', role: 'group', 'aria-label': 'Versions' },
@@ -117,9 +120,14 @@ export function messageAttachments(m) {
     const inner = [el('span', { class: 'chip-type', text: attachmentLabel(a) }), el('span', { class: 'chip-name', text: a.name }),
       el('span', { class: 'muted', text: humanSize(a.size_bytes || 0) })];
     const described = a.name + ', ' + (a.mime_type || 'unknown type') + ', ' + humanSize(a.size_bytes || 0);
-    const chip = a.id && state.session
-      ? el('a', { class: 'chip chip-link', href: '/v1/chat/sessions/' + state.session.id + '/attachments/' + a.id,
-        download: a.name, 'aria-label': 'Download ' + described, title: 'Download ' + a.name }, ...inner)
+    const href = a.id && state.session ? '/v1/chat/sessions/' + state.session.id + '/attachments/' + a.id : null;
+    // a picture shows as a thumbnail (same origin: the CSP's img-src 'self'); decorative, the chip says what it is
+    if (href && THUMBNAIL_TYPES.test(a.mime_type || '')) {
+      inner.unshift(el('img', { class: 'thumb', src: href, alt: '', loading: 'lazy', width: 48, height: 48 }));
+    }
+    const chip = href
+      ? el('a', { class: 'chip chip-link', href, download: a.name, 'aria-label': 'Download ' + described,
+        title: 'Download ' + a.name }, ...inner)
       : el('span', { class: 'chip', 'aria-label': described }, ...inner);
     box.append(el('li', {}, chip));
   }
@@ -138,7 +146,7 @@ export function statusLine(m) {
 
 export function renderMessage(m) {
   const div = el('div', { class: 'msg ' + m.role + (m.status === 'error' ? ' error' : ''), 'data-id': m.id });
-  div.append(el('span', { class: 'who', text: m.role === 'user' ? (state.me ? state.me.user : 'You') : (state.session ? state.session.model_name : 'Assistant') }));
+  div.append(el('span', { class: 'who', text: m.role === 'user' ? (state.me ? state.me.user : 'You') : writer(m) }));
   const body = el('div', { class: 'body' });
   if (m.role === 'user' && state.editing === m.id && state.edit) {
     body.append(editBox(m));
@@ -231,6 +239,14 @@ export function editBox(m) {
   const picker = el('input', { type: 'file', multiple: true, hidden: true, class: 'edit-file' });
   picker.addEventListener('change', () => { addEditFiles(picker.files); });
   const box = el('div', { class: 'edit-box' }, ta);
+  if (!m.parent_id) {
+    // said before it happens: the first message has nothing to branch from, so its edit is a new chat
+    const note = el('p', { class: 'muted small edit-note', id: 'edit-note-' + m.id,
+      text: 'This is the chat’s first message: saving starts a new chat with your edit. This chat stays in the '
+        + 'history as it is.' });
+    ta.setAttribute('aria-describedby', note.id);
+    box.append(note);
+  }
   if (edit.keep.length || edit.files.length) box.append(chips);
   box.append(el('p', { class: 'field-error', role: 'alert', text: edit.error || '' }), picker,
     el('div', { class: 'msg-tools' },
@@ -263,16 +279,19 @@ export function addEditFiles(files) {
 export function updateMessageBody(m) {
   const div = document.querySelector('.msg[data-id="' + CSS.escape(m.id) + '"]');
   if (!div) { renderAll(); return; }
-  div.replaceWith(renderMessage(m));
   const box = $('messages');
-  box.scrollTop = box.scrollHeight;
+  const stick = atBottom(box);
+  div.replaceWith(renderMessage(m));
+  if (stick) box.scrollTop = box.scrollHeight;
 }
 
-export let renderPending = null;
+export const THUMBNAIL_TYPES = /^image\/(png|jpeg|gif|webp)$/i;
+
+let renderPending = null;
 
 export function scheduleRender(m) {
   if (renderPending) return;
-  renderPending = requestAnimationFrame(() => { renderPending = null; updateMessageBody(m); });
+  renderPending = requestAnimationFrame(() => { renderPending = null; updateMessageBody(m); updateGauge(); });
 }
 
 
@@ -292,6 +311,12 @@ export function showLiveMetrics() {
   if (!l) return;
   const now = performance.now();
   const parts = [];
+  if (l.joined) {
+    // joined after a reload: the events so far came as one replay, so no TTFT or speed of this page's own
+    parts.push(nf.format(l.tokens) + ' tokens so far', 'followed after a reload');
+    $('metrics').replaceChildren(el('span', { class: 'live', text: 'Live ' }), parts.join(' · '));
+    return;
+  }
   if (l.first != null) {
     parts.push('TTFT ' + Math.round(l.first - l.start) + ' ms');
     const secs = (now - l.first) / 1000;
@@ -302,4 +327,45 @@ export function showLiveMetrics() {
   parts.push(nf.format(l.tokens) + ' tokens');
   parts.push((now - l.start) / 1000 >= 0 ? ((now - l.start) / 1000).toFixed(1) + ' s' : '');
   $('metrics').replaceChildren(el('span', { class: 'live', text: 'Live ' }), parts.join(' · '));
+}
+
+/**
+ * Whether the reader is at the end of the messages (within a line): only then does new text scroll them, so someone
+ * who scrolled up to read is left where they are while an answer streams in.
+ */
+export function atBottom(box) {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+}
+
+/** Shows the end of the messages (a chat opened, a message sent). */
+export function scrollToEnd() {
+  const box = $('messages');
+  box.scrollTop = box.scrollHeight;
+}
+
+const SELECTION_KEY = 'parley.branch.';
+
+/** The versions this browser last chose in a chat (version arrows), or none. */
+export function keptSelection(sessionId) {
+  try {
+    return JSON.parse(localStorage.getItem(SELECTION_KEY + sessionId) || 'null');
+  } catch (e) {
+    return null;
+  }
+}
+
+/** Keeps the open chat's chosen versions, so reopening it shows the branch the user was on. */
+export function keepSelection() {
+  if (!state.session) return;
+  const real = Object.fromEntries(Object.entries(state.sel).filter(([k, v]) => !String(k).startsWith('pending-')
+    && !String(v).startsWith('pending-')));
+  try {
+    localStorage.setItem(SELECTION_KEY + state.session.id, JSON.stringify(real));
+  } catch (e) { /* storage full or off: the newest turn's path is shown next time */ }
+}
+
+/** The model that wrote an answer: the one a carried-over answer names (metrics.model), else this chat's. */
+export function writer(m) {
+  if (m.metrics && m.metrics.model) return m.metrics.model;
+  return state.session ? state.session.model_name : 'Assistant';
 }

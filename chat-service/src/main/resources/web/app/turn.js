@@ -2,11 +2,12 @@
 // regenerated.
 import { api, ApiError, failure, json } from './api.js';
 import { setBusy } from './composer.js';
-import { renderAll, scheduleRender, showLiveMetrics, showMetrics, updateMessageBody } from './messages.js';
+import { keepSelection, renderAll, scheduleRender, showLiveMetrics, showMetrics, updateMessageBody } from './messages.js';
 import { showError } from './notices.js';
 import { loadSessions } from './sidebar.js';
 import { readEvents } from './sse.js';
 import { state } from './store.js';
+
 export async function regenerate(m) {
   if (state.busy || !state.session) return;
   showError('');
@@ -108,6 +109,7 @@ export function onTurnEvent(ev, pendingUser) {
     }
     state.live = null;
     showMetrics(data.metrics);
+    keepSelection();
     renderAll();
   }
 }
@@ -124,8 +126,11 @@ export async function follow(turnId, lastEventId, standalone) {
   if (standalone) {
     setBusy(true);
     state.turn = { id: turnId, lastEventId, userStopped: false, ended: false, controller: new AbortController() };
-    state.live = { start: performance.now(), first: null, tokens: 0 };
+    state.live = { start: performance.now(), first: null, tokens: 0, joined: true };
   }
+  // the live figures tick for a turn followed after a reload too (they count from when this page joined it)
+  const ticker = standalone ? setInterval(showLiveMetrics, 250) : null;
+  if (standalone) showLiveMetrics();
   const sessionId = state.session.id;
   let delay = 500;
   try {
@@ -147,6 +152,7 @@ export async function follow(turnId, lastEventId, standalone) {
       delay = Math.min(delay * 2, 5000);
     }
   } finally {
+    if (ticker) clearInterval(ticker);
     if (standalone) finishTurn();
   }
 }

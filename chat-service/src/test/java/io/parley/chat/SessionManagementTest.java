@@ -180,6 +180,15 @@ class SessionManagementTest {
         assertEquals("slow-model", fork.getString("model_name"));
         assertEquals(List.of("fork me", "Hello from the simulator."), fork.getList("messages.content"));
         assertEquals(fork.getString("messages[0].id"), fork.getString("messages[1].parent_id"));
+        // the carried-over answer names the model that wrote it, its other metrics kept; the question names none
+        assertEquals("sim-model", fork.getString("messages[1].metrics.model"));
+        assertEquals(Api.session(ALICE, id).getDouble("messages[1].metrics.latency_ms"),
+                fork.getDouble("messages[1].metrics.latency_ms"));
+        assertEquals(null, fork.getString("messages[0].metrics.model"));
+        // a fork of the fork with yet another model keeps the name of the model that wrote it
+        JsonPath again = as(ALICE).body("{\"model\":\"sim-model\"}").post("/v1/chat/sessions/" + fork.getString("id")
+                + "/fork").then().statusCode(201).extract().jsonPath();
+        assertEquals("sim-model", again.getString("messages[1].metrics.model"));
         assertEquals(4, Api.session(ALICE, id).getList("messages").size());
         as(BOB).body("{}").post("/v1/chat/sessions/" + id + "/fork").then().statusCode(404);
     }

@@ -51,6 +51,9 @@ class TurnLifecycleTest {
         JsonPath s = Api.session(ALICE, id);
         assertEquals("stopped", s.getString("messages[1].status"));
         assertEquals("thinking hard", s.getString("messages[1].content"));
+        // no usage chunk came: the two deltas received are its tokens, kept with the stopped answer and in message_end
+        assertEquals(2, s.getInt("messages[1].metrics.completion_tokens"));
+        assertTrue(s.getDouble("messages[1].metrics.tokens_per_sec") > 0, s.prettify());
     }
 
     @Test

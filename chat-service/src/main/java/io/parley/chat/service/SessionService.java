@@ -182,12 +182,27 @@ public class SessionService {
             }
             UUID newId = UUID.randomUUID();
             repository.insertMessage(new MessageRow(newId, copy.id(), m.role(), m.content(), m.status(), m.error(),
-                    m.metrics(), m.usage(), parent, null, m.createdAt(), m.envelope(), m.reasoning()));
+                    writtenBy(m, s.modelName()), m.usage(), parent, null, m.createdAt(), m.envelope(), m.reasoning()));
             repository.copyAttachments(m.id(), newId);
             parent = newId;
         }
         Log.infof("session %s forked into %s by %s (model %s)", id, copy.id(), caller.name(), model);
         return get(caller, copy.id());
+    }
+
+    /**
+     * The metrics of a copied message, with {@code metrics.model} naming the model that wrote an answer: the one it
+     * already names (a fork of a fork), else the model of the chat it is copied from. A chat continued with another
+     * model thus shows each carried-over answer under its own model.
+     */
+    static JsonNode writtenBy(MessageRow m, String sourceModel) {
+        if (!MessageRow.ASSISTANT.equals(m.role()) || sourceModel == null
+                || (m.metrics() != null && m.metrics().hasNonNull("model"))) {
+            return m.metrics();
+        }
+        ObjectNode metrics = m.metrics() instanceof ObjectNode o ? o.deepCopy()
+                : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        return metrics.put("model", sourceModel);
     }
 
     /** The session as Markdown (its current branch) or JSON (everything, as {@code GET} answers it). */

@@ -47,6 +47,7 @@ public final class Turn {
     private boolean ended;
     private Instant endedAt;
     private long firstDeltaNanos;
+    private int deltas;
     private JsonNode usage;
     private ProxyClient.Call upstream;
     /** Formed when the turn ends; committed then published by the log. */
@@ -144,8 +145,14 @@ public final class Turn {
             firstDeltaNanos = System.nanoTime();
         }
         content.append(delta);
+        deltas++;
         publish(new TurnEvents.Delta(id, delta), mapper);
         return true;
+    }
+
+    /** How many text deltas the turn published (the upstream's streamed chunks, one token each as vLLM sends them). */
+    synchronized int deltas() {
+        return deltas;
     }
 
     /**

@@ -125,7 +125,8 @@ public class TurnRunner {
     /**
      * Message metrics. Server truth from the proxy's usage extras when present ({@code time_to_first_token},
      * {@code total_latency} in seconds, {@code completion_tokens_after_first_per_sec}); otherwise (a stopped or failed
-     * turn has no usage chunk) as measured here.
+     * turn has no usage chunk) as measured here, the completion tokens counted as the text deltas received (vLLM and
+     * the simulator stream one token per chunk), so a stopped answer keeps its tokens and tokens per second.
      */
     TurnEvents.Metrics metrics(Turn turn, JsonNode usage) {
         long now = System.nanoTime();
@@ -139,7 +140,8 @@ public class TurnRunner {
         }
         double latency = u.path("total_latency").isNumber() ? round(u.get("total_latency").asDouble() * 1000)
                 : round((now - turn.startedNanos()) / 1e6);
-        Integer completion = u.path("completion_tokens").isNumber() ? u.get("completion_tokens").asInt() : null;
+        Integer completion = u.path("completion_tokens").isNumber() ? u.get("completion_tokens").asInt()
+                : turn.deltas() > 0 ? Integer.valueOf(turn.deltas()) : null;
         Double tps = null;
         if (u.path("completion_tokens_after_first_per_sec").isNumber()) {
             tps = round(u.get("completion_tokens_after_first_per_sec").asDouble());

@@ -457,7 +457,7 @@ class PlaygroundAdvancedIT extends BrowserIT {
     }
 
     /** A small real PNG (8x8, two colours). */
-    private static byte[] png() throws IOException {
+    static byte[] png() throws IOException {
         BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
         for (int x = 0; x < 8; x++) {
             for (int y = 0; y < 8; y++) {

@@ -6,6 +6,7 @@ import static io.restassured.RestAssured.given;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
@@ -13,6 +14,7 @@ import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
+import com.microsoft.playwright.options.ColorScheme;
 
 import io.parley.e2e.Browsers;
 import io.parley.e2e.Clients;
@@ -46,7 +48,35 @@ final class Ui implements AutoCloseable {
     }
 
     Page login(LocalPlatform platform, String user, int width, int height) {
-        BrowserContext context = browser.newContext(new Browser.NewContextOptions().setViewportSize(width, height)
+        return login(platform, user, new View(width, height, false));
+    }
+
+    /**
+     * A window size and the system's colour scheme (the page follows {@code prefers-color-scheme} until its own toggle
+     * is used): the views the layout tests run in, {@link #views()}.
+     */
+    record View(int width, int height, boolean dark) {
+        boolean narrow() {
+            return width <= 800;
+        }
+
+        @Override
+        public String toString() {
+            return width + "x" + height + (dark ? " dark" : " light");
+        }
+    }
+
+    /** 1280x800 and 390x844 (a phone), each light and dark: for {@code @MethodSource("io.parley.e2e.ui.Ui#views")}. */
+    static Stream<View> views() {
+        return Stream.of(new View(1280, 800, false), new View(1280, 800, true), new View(390, 844, false),
+                new View(390, 844, true));
+    }
+
+    /** A fresh browser in {@code view}, logged in as {@code user} through Keycloak's login page. */
+    Page login(LocalPlatform platform, String user, View view) {
+        BrowserContext context = browser.newContext(new Browser.NewContextOptions()
+                .setViewportSize(view.width(), view.height())
+                .setColorScheme(view.dark() ? ColorScheme.DARK : ColorScheme.LIGHT)
                 .setPermissions(List.of("clipboard-read", "clipboard-write")));
         context.setDefaultTimeout(30_000);
         Page page = context.newPage();
@@ -79,12 +109,12 @@ final class Ui implements AutoCloseable {
     }
 
     static Locator sessions(Page page) {
-        return page.locator("#sessions li");
+        return page.locator("#sessions li[data-id]");
     }
 
     /** Picks a model, types a message and sends it with Enter. */
     static void chat(Page page, String model, String text) {
-        Locator select = page.getByLabel("Model");
+        Locator select = page.getByLabel("Model", new Page.GetByLabelOptions().setExact(true));
         assertThat(select.locator("option[value='" + model + "']")).hasCount(1);
         if (select.isEnabled()) {
             select.selectOption(model);
@@ -110,6 +140,46 @@ final class Ui implements AutoCloseable {
         Path dir = Boolean.getBoolean("parley.e2e.update-screenshots") ? root.resolve("docs/images")
                 : root.resolve("e2e/target/screenshots");
         page.screenshot(new Page.ScreenshotOptions().setPath(dir.resolve(name)));
+    }
+
+    /**
+     * The WCAG 2 contrast ratio of an element's text against what is behind it, as the browser paints it: the text
+     * colour with its alpha and every ancestor's opacity, over the first opaque background of it or an ancestor
+     * (semi-transparent backgrounds on the way are blended in). Below 4.5 fails WCAG AA for normal text.
+     */
+    static double contrast(Locator element) {
+        return ((Number) element.evaluate(CONTRAST_JS)).doubleValue();
+    }
+
+    private static final String CONTRAST_JS = """
+            (el) => {
+              const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
+                const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+              const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+              let opacity = 1;
+              for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+              const layers = [];
+              for (let e = el; e; e = e.parentElement) {
+                const bg = parse(getComputedStyle(e).backgroundColor);
+                if (bg[3] > 0) layers.push(bg);
+                if (bg[3] >= 1) break;
+              }
+              let back = [255, 255, 255, 1];
+              const root = parse(getComputedStyle(document.documentElement).backgroundColor);
+              if (root[3] > 0) back = over(root, back);
+              for (const layer of layers.reverse()) back = over(layer, back);
+              const fg = parse(getComputedStyle(el).color);
+              const text = over([fg[0], fg[1], fg[2], fg[3] * opacity], back);
+              const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255;
+                return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+              const a = lum(text), b = lum(back);
+              return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+            }""";
+
+    /** Whether the page paints dark: the luminance of the body's background is low. */
+    static boolean paintsDark(Page page) {
+        return (Boolean) page.evaluate("() => { const m = getComputedStyle(document.body).backgroundColor"
+                + ".match(/\\d+/g).map(Number); return (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) < 80; }");
     }
 
     /** A bearer token for a realm user from the real Keycloak (public client parley-cli, password grant). */
