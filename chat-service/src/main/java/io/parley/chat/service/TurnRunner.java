@@ -140,8 +140,14 @@ public class TurnRunner {
         }
         double latency = u.path("total_latency").isNumber() ? round(u.get("total_latency").asDouble() * 1000)
                 : round((now - turn.startedNanos()) / 1e6);
-        Integer completion = u.path("completion_tokens").isNumber() ? u.get("completion_tokens").asInt()
-                : turn.deltas() > 0 ? Integer.valueOf(turn.deltas()) : null;
+        // Boxed on both sides: a conditional mixing int and null unboxes the null (the NullPointerException that left a
+        // turn refused before its first byte without an end).
+        Integer completion = null;
+        if (u.path("completion_tokens").isNumber()) {
+            completion = u.get("completion_tokens").asInt();
+        } else if (turn.deltas() > 0) {
+            completion = turn.deltas();
+        }
         Double tps = null;
         if (u.path("completion_tokens_after_first_per_sec").isNumber()) {
             tps = round(u.get("completion_tokens_after_first_per_sec").asDouble());
