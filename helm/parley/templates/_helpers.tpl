@@ -56,13 +56,15 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- end }}
 
 {{/*
-ServiceAccount of a component. Only the registry talks to the Kubernetes API: it has its own
-account (with the Role of registry-role.yaml). Every other pod runs as "<fullname>" with no
-API token mounted.
+ServiceAccount of a component. The registry talks to the Kubernetes API: it has its own account (with the Role
+of registry-role.yaml). The proxy has its own too when it may read the Secrets of credential references
+(credentials-role.yaml). Every other pod runs as "<fullname>" with no API token mounted.
 */}}
 {{- define "parley.serviceAccountName" -}}
 {{- if eq .component "registry" }}
 {{- default (include "parley.componentName" .) .root.Values.registry.serviceAccount.name }}
+{{- else if and (eq .component "proxy") (include "parley.secretNamespaces" .root) }}
+{{- include "parley.componentName" . }}
 {{- else }}
 {{- include "parley.fullname" .root }}
 {{- end }}
@@ -154,6 +156,49 @@ from the same Secret).
 {{/* "true" when the registry watches every namespace (watchNamespaces: ["*"]): RBAC is then cluster-wide. */}}
 {{- define "parley.watchAllNamespaces" -}}
 {{- if has "*" .Values.registry.watchNamespaces }}true{{- end }}
+{{- end }}
+
+{{/*
+Where the registry and the proxy may get the Secrets of secret:NAME/KEY references (credentials.secrets), comma
+separated: each watched namespace, the release namespace (Parley's own Secrets) only when credentials.secrets.names
+lists names; "*" (cluster-wide) when every namespace is watched and names are listed. Empty: no grant.
+*/}}
+{{- define "parley.secretNamespaces" -}}
+{{- $secrets := .Values.credentials.secrets }}
+{{- if $secrets.read }}
+{{- if include "parley.watchAllNamespaces" . }}
+{{- if $secrets.names }}*{{- end }}
+{{- else }}
+{{- $granted := list }}
+{{- range $namespace := splitList "," (include "parley.watchNamespaces" .) }}
+{{- if or (ne $namespace $.Release.Namespace) $secrets.names }}
+{{- $granted = append $granted $namespace }}
+{{- end }}
+{{- end }}
+{{- join "," $granted }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The rule of credentials-role.yaml: get on Secrets, only the listed names when there are any. */}}
+{{- define "parley.secretRules" -}}
+- apiGroups: [""]
+  resources: ["secrets"]
+  {{- with .Values.credentials.secrets.names }}
+  resourceNames:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  verbs: ["get"]
+{{- end }}
+
+{{/* Subjects bound to the Secret rule: the two components that resolve credential references. */}}
+{{- define "parley.secretSubjects" -}}
+- kind: ServiceAccount
+  name: {{ include "parley.serviceAccountName" (dict "root" . "component" "registry") }}
+  namespace: {{ .Release.Namespace }}
+- kind: ServiceAccount
+  name: {{ include "parley.serviceAccountName" (dict "root" . "component" "proxy") }}
+  namespace: {{ .Release.Namespace }}
 {{- end }}
 
 {{/* An env var read from the release's ConfigMap (common-configmap.yaml). */}}

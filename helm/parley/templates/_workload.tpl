@@ -49,7 +49,7 @@ spec:
         {{- end }}
     spec:
       serviceAccountName: {{ include "parley.serviceAccountName" . }}
-      automountServiceAccountToken: {{ eq .component "registry" }}
+      automountServiceAccountToken: {{ or (eq .component "registry") (and (eq .component "proxy") (ne (include "parley.secretNamespaces" $root) "")) }}
       enableServiceLinks: false
       terminationGracePeriodSeconds: {{ $values.terminationGracePeriodSeconds }}
       securityContext:

@@ -57,6 +57,38 @@ public sealed interface CredentialRef {
     }
 
     /**
+     * Why a well-formed reference yields no key, in the same words in the registry (a probe's reason) and the proxy
+     * (its log): names of Secrets, keys and variables only, never a value.
+     */
+    final class Unavailable {
+
+        private Unavailable() {
+        }
+
+        public static String unset(Env env) {
+            return "environment variable " + env.name() + " is not set";
+        }
+
+        public static String notFound(Secret secret) {
+            return "Secret " + secret.namespace() + "/" + secret.name() + " not found";
+        }
+
+        public static String noKey(Secret secret) {
+            return "Secret " + secret.namespace() + "/" + secret.name() + " has no key " + secret.key();
+        }
+
+        /** {@code who}: the component whose service account was refused ({@code registry}, {@code proxy}). */
+        public static String forbidden(Secret secret, String who) {
+            return "the " + who + "'s service account may not get Secret " + secret.namespace() + "/" + secret.name()
+                    + " (403; the Helm chart grants it with credentials.secrets)";
+        }
+
+        public static String unreadable(Secret secret, String why) {
+            return "Secret " + secret.namespace() + "/" + secret.name() + " could not be read (" + why + ")";
+        }
+    }
+
+    /**
      * Parses and checks {@code text} for a deployment in {@code namespace}: a Secret must be in that namespace. Empty
      * when no deployment is in context (an endpoint configured by the operator, or a reference the registry already
      * qualified and checked): a Secret reference must then be qualified ({@code secret:NAMESPACE/NAME/KEY}). The refusal never

@@ -65,11 +65,14 @@ class ChartBehaviourTest {
     @Test
     void registryGetsOneRolePerWatchedNamespace() {
         List<Manifests.Doc> docs = docs("production");
+        List<Role> registryRoles = ofType(docs, Role.class).stream()
+                .filter(role -> role.getMetadata().getName().equals("parley-registry")).toList();
 
-        assertThat(ofType(docs, Role.class)).extracting(role -> role.getMetadata().getNamespace())
+        assertThat(registryRoles).extracting(role -> role.getMetadata().getNamespace())
                 .containsExactlyInAnyOrder("sambastack", "team-a");
-        ofType(docs, Role.class).forEach(role -> Checks.assertRegistryRules(role.getRules()));
-        assertThat(ofType(docs, RoleBinding.class)).extracting(binding -> binding.getMetadata().getNamespace())
+        registryRoles.forEach(role -> Checks.assertRegistryRules(role.getRules()));
+        assertThat(ofType(docs, RoleBinding.class)).filteredOn(b -> b.getMetadata().getName().equals("parley-registry"))
+                .extracting(binding -> binding.getMetadata().getNamespace())
                 .containsExactlyInAnyOrder("sambastack", "team-a");
         assertThat(ofType(docs, ClusterRole.class)).isEmpty();
         assertThat(Checks.resolvedEnv(registry(docs), docs)).containsEntry("PARLEY_REGISTRY_NAMESPACES", "sambastack,team-a");
@@ -96,6 +99,83 @@ class ChartBehaviourTest {
             assertThat(pod.spec().getServiceAccountName()).as(pod.owner().id())
                     .isEqualTo(registry ? "parley-registry" : "parley");
         }
+    }
+
+    /**
+     * Issue 15: a secret:NAME/KEY credential reference is resolved by the registry (its probes) and by the proxy (its
+     * calls), each with its own service account: both get exactly {@code get} on Secrets in each watched namespace,
+     * never list or watch, and the proxy then mounts its API token and may reach the API server.
+     */
+    @Test
+    void theRegistryAndTheProxyMayGetSecretsInEachWatchedNamespaceAndNothingMore() {
+        List<Manifests.Doc> docs = docs("production"); // watches sambastack and team-a, released into parley
+
+        List<Role> secretRoles = ofType(docs, Role.class).stream()
+                .filter(role -> role.getRules().stream().anyMatch(rule -> rule.getResources().contains("secrets")))
+                .toList();
+        assertThat(secretRoles).extracting(role -> role.getMetadata().getNamespace())
+                .containsExactlyInAnyOrder("sambastack", "team-a");
+        secretRoles.forEach(role -> assertThat(role.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getResources()).containsExactly("secrets");
+            assertThat(rule.getVerbs()).containsExactly("get");
+            assertThat(rule.getResourceNames()).isNullOrEmpty();
+        }));
+        for (String namespace : List.of("sambastack", "team-a")) {
+            RoleBinding binding = ofType(docs, RoleBinding.class).stream()
+                    .filter(b -> b.getMetadata().getNamespace().equals(namespace)
+                            && b.getRoleRef().getName().equals(secretRoles.get(0).getMetadata().getName()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no RoleBinding of the Secret role in " + namespace));
+            assertThat(binding.getSubjects()).extracting(s -> s.getKind() + " " + s.getNamespace() + "/" + s.getName())
+                    .containsExactlyInAnyOrder("ServiceAccount parley/parley-registry", "ServiceAccount parley/parley-proxy");
+        }
+        Checks.PodOf proxy = pod(docs, "proxy");
+        assertThat(proxy.spec().getServiceAccountName()).isEqualTo("parley-proxy");
+        assertThat(proxy.spec().getAutomountServiceAccountToken()).isTrue();
+        find(docs, "ServiceAccount", "parley-proxy");
+        assertThat(Checks.egressOf(ofType(docs, NetworkPolicy.class), "proxy")).contains("ip:10.0.0.1/32 6443/TCP");
+        // the other pods still run without a token
+        assertThat(pod(docs, "chat").spec().getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod(docs, "usage").spec().getAutomountServiceAccountToken()).isFalse();
+    }
+
+    @Test
+    void theReleaseNamespaceAndEveryNamespaceGetOnlyTheListedSecretNames() {
+        // the release namespace holds Parley's own Secrets (database, OIDC): nothing unless names are listed
+        List<Manifests.Doc> defaults = docs("default");
+        assertThat(ofType(defaults, Role.class)).singleElement()
+                .satisfies(role -> assertThat(role.getMetadata().getName()).isEqualTo("parley-registry"));
+        assertThat(pod(defaults, "proxy").spec().getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod(defaults, "proxy").spec().getServiceAccountName()).isEqualTo("parley");
+
+        List<Manifests.Doc> named = Manifests.parse(Chart.render("default",
+                "credentials:\n  secrets:\n    names: [llama-key]\n"));
+        assertThat(ofType(named, Role.class)).filteredOn(role -> role.getMetadata().getName().equals("parley-credentials"))
+                .singleElement().satisfies(role -> {
+                    assertThat(role.getMetadata().getNamespace()).isEqualTo(Chart.NAMESPACE);
+                    assertThat(role.getRules()).singleElement().satisfies(rule -> {
+                        assertThat(rule.getResourceNames()).containsExactly("llama-key");
+                        assertThat(rule.getVerbs()).containsExactly("get");
+                    });
+                });
+        assertThat(pod(named, "proxy").spec().getAutomountServiceAccountToken()).isTrue();
+
+        // every namespace watched: cluster-wide only for listed names, never every Secret of the cluster
+        List<Manifests.Doc> all = Manifests.parse(Chart.render("default", "registry:\n  watchNamespaces: [\"*\"]\n"));
+        assertThat(ofType(all, ClusterRole.class)).noneMatch(role -> role.getRules().stream()
+                .anyMatch(rule -> rule.getResources().contains("secrets")));
+        List<Manifests.Doc> allNamed = Manifests.parse(Chart.render("default",
+                "registry:\n  watchNamespaces: [\"*\"]\ncredentials:\n  secrets:\n    names: [llama-key]\n"));
+        assertThat(ofType(allNamed, ClusterRole.class)).filteredOn(role -> role.getRules().stream()
+                .anyMatch(rule -> rule.getResources().contains("secrets"))).singleElement()
+                .satisfies(role -> assertThat(role.getRules().get(0).getResourceNames()).containsExactly("llama-key"));
+        assertThat(ofType(allNamed, ClusterRoleBinding.class)).hasSize(2);
+
+        // turned off: no grant, no token for the proxy
+        List<Manifests.Doc> off = Manifests.parse(Chart.render("production", "credentials:\n  secrets:\n    read: false\n"));
+        assertThat(ofType(off, Role.class)).noneMatch(role -> role.getRules().stream()
+                .anyMatch(rule -> rule.getResources().contains("secrets")));
+        assertThat(pod(off, "proxy").spec().getAutomountServiceAccountToken()).isFalse();
     }
 
     static Checks.PodOf registry(List<Manifests.Doc> docs) {

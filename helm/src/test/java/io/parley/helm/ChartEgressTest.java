@@ -86,8 +86,9 @@ class ChartEgressTest {
 
         assertEgress(policies("production"), Map.of(
                 "chat", set(DNS, database, oidc, PARLEY_PODS.get(0), PARLEY_PODS.get(1), PARLEY_PODS.get(2)),
-                "proxy", set(set(DNS, database, oidc, "pod:registry 8080/TCP", "pod:usage 8080/TCP"),
-                        models.toArray(String[]::new)),
+                // the API server: the proxy reads the Secrets of credential references there (credentials.secrets)
+                "proxy", set(set(DNS, database, oidc, "pod:registry 8080/TCP", "pod:usage 8080/TCP",
+                        "ip:10.0.0.1/32 6443/TCP"), models.toArray(String[]::new)),
                 "registry", set(set(DNS, oidc, "ip:10.0.0.1/32 6443/TCP"), models.toArray(String[]::new)),
                 "usage", set(DNS, database, oidc)));
     }

@@ -56,9 +56,11 @@ class RegistryTrustSecurityTest {
                 Files.writeString(token, "sa-token-of-the-proxy");
                 apiVertx = Vertx.vertx();
                 var server = apiVertx.createHttpServer().requestHandler(req -> {
+                    if (req.path().startsWith("/api/v1/namespaces/team-a/secrets/")) {
+                        secretReads.incrementAndGet();
+                    }
                     if (req.path().equals("/api/v1/namespaces/team-a/secrets/llama-key")
                             && "Bearer sa-token-of-the-proxy".equals(req.getHeader("Authorization"))) {
-                        secretReads.incrementAndGet();
                         req.response().putHeader("Content-Type", "application/json").end(new JsonObject()
                                 .put("kind", "Secret").put("data", new JsonObject().put("api-key", Base64.getEncoder()
                                         .encodeToString(SECRET_KEY.getBytes(StandardCharsets.UTF_8))))
@@ -68,7 +70,7 @@ class RegistryTrustSecurityTest {
                     }
                 }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 return Map.of(
-                        "parley.credentials.allowed-env", "HOME",
+                        "parley.credentials.allowed-env", "HOME,PARLEY_TEST_UNSET_KEY",
                         "parley.credentials.kubernetes-api", "http://127.0.0.1:" + server.actualPort(),
                         "parley.credentials.token-file", token.toString());
             } catch (Exception e) {
@@ -88,8 +90,7 @@ class RegistryTrustSecurityTest {
     void aVariableOfTheProcessThatIsNotAllowListedIsNeverSentUpstream() {
         announce("trust-env-path", "env:PATH");
 
-        String authorization = callUntilServed("trust-env-path");
-        assertEquals("", authorization, "PATH must not be sent as a bearer");
+        assertKeyUnavailable("trust-env-path");
     }
 
     @Test
@@ -112,9 +113,22 @@ class RegistryTrustSecurityTest {
     @Test
     void aMalformedOrUnqualifiedReferenceSendsNothing() {
         announce("trust-unqualified", "secret:llama-key/api-key");
-        assertEquals("", callUntilServed("trust-unqualified"));
+        assertKeyUnavailable("trust-unqualified");
         announce("trust-raw-key", "sk-pasted-instead-of-a-reference");
-        assertEquals("", callUntilServed("trust-raw-key"));
+        assertKeyUnavailable("trust-raw-key");
+    }
+
+    @Test
+    void aMissingSecretKeyOrVariableAnswers503AndTheUpstreamIsNotCalled() {
+        announce("trust-no-secret", "secret:team-a/absent/api-key"); // the API answers 404
+        announce("trust-no-key", "secret:team-a/llama-key/other-key"); // the Secret has no such key
+        announce("trust-unset-env", "env:PARLEY_TEST_UNSET_KEY"); // allowed, not set
+
+        for (String model : new String[] { "trust-no-secret", "trust-no-key", "trust-unset-env" }) {
+            assertKeyUnavailable(model);
+        }
+        // the Secrets were asked for (and will be again after the TTL), not on every call
+        await().atMost(Duration.ofSeconds(15)).until(() -> secretReads.get() > 0);
     }
 
     @Test
@@ -138,6 +152,33 @@ class RegistryTrustSecurityTest {
         JsonArray endpoints = model.getJsonArray("endpoints");
         endpoints.getJsonObject(0).put("credential_ref", credentialRef);
         FakeServices.announce(model);
+    }
+
+    /**
+     * Calls {@code model} once it is announced: 503 {@code upstream_credential_unavailable}, in OpenAI's shape and
+     * naming no reference or variable, and the upstream never reached.
+     */
+    private static void assertKeyUnavailable(String model) {
+        String[] seen = new String[2];
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            seen[0] = UUID.randomUUID().toString();
+            seen[1] = given().header("Authorization", USER).header("X-Correlation-Id", seen[0])
+                    .contentType("application/json").body(ChatCompletionsStreamingTest.chat(model, false).encode())
+                    .post("/v1/chat/completions").then().extract().asString();
+            return seen[1].contains("upstream_credential_unavailable");
+        });
+        String correlation = seen[0];
+        var response = given().header("Authorization", USER).header("X-Correlation-Id", correlation)
+                .contentType("application/json").body(ChatCompletionsStreamingTest.chat(model, false).encode())
+                .post("/v1/chat/completions").then().statusCode(503).extract();
+        JsonObject error = new JsonObject(response.asString()).getJsonObject("error");
+        assertEquals("upstream_credential_unavailable", error.getString("code"), response.asString());
+        assertEquals("service_unavailable_error", error.getString("type"));
+        for (String hidden : new String[] { "PATH", "PARLEY_TEST_UNSET_KEY", "llama-key", "absent", "sk-pasted",
+                System.getenv("PATH") }) {
+            assertFalse(response.asString().contains(hidden), response.asString());
+        }
+        assertFalse(FakeServices.upstreamCorrelations.contains(correlation), "the upstream was called without a key");
     }
 
     /** Calls {@code model} until the proxy serves it; answers the Authorization header the upstream got. */

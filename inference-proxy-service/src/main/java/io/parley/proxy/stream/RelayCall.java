@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.client.RegistryModel.Endpoint;
 import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.UpstreamCredentials;
 import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.parley.proxy.usage.UsageSpool;
@@ -55,6 +56,8 @@ final class RelayCall {
     private HttpClientRequest upstreamRequest;
     private HttpClientResponse upstreamResponse;
     private int attempts;
+    /** An endpoint was passed over because its API key is not available (UpstreamCredentials). */
+    private boolean keyUnavailable;
     private long timer = -1;
     /** Ends the call at {@code limits.max-stream-duration}; armed once at the start. */
     private long durationTimer = -1;
@@ -170,12 +173,27 @@ final class RelayCall {
 
     private void attempt() {
         Optional<Endpoint> picked = svc.balancer.pick(model.endpoints(), tried);
+        if (picked.isEmpty() && attempts == 0 && keyUnavailable) {
+            // every endpoint left needs an API key the proxy does not have (the reason is in the proxy's log)
+            failBeforeFirstByte(ApiError.unavailable("the upstream of model '" + model.name() + "' needs an API key"
+                    + " that is not available to the proxy; an admin finds the reason in the proxy's log",
+                    "upstream_credential_unavailable"), "upstream_credential_unavailable");
+            return;
+        }
         if (picked.isEmpty()) {
             failBeforeFirstByte(ApiError.badGateway("no reachable endpoint for model '" + model.name() + "'",
                     "upstream_unavailable"), "upstream_unavailable");
             return;
         }
         Endpoint endpoint = picked.get();
+        UpstreamCredentials.Lookup credential = svc.credentials.lookup(endpoint.credentialRef());
+        if (credential.unavailable().isPresent()) {
+            // not sent without its key: try another endpoint of the model
+            tried.add(endpoint.url());
+            keyUnavailable = true;
+            attempt();
+            return;
+        }
         endpointUrl = endpoint.url();
         tried.add(endpointUrl);
         attempts++;
@@ -186,8 +204,7 @@ final class RelayCall {
                 .putHeader(HttpHeaders.ACCEPT, call.clientStream() ? "text/event-stream" : "application/json")
                 .putHeader("X-Correlation-Id", call.correlationId())
                 .putHeader("X-Request-Id", call.requestId());
-        svc.credentials.key(endpoint.credentialRef())
-                .ifPresent(key -> options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
+        credential.key().ifPresent(key -> options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
 
         armTimer(call.clientStream() ? svc.config.upstream().firstTokenTimeout().toMillis()
                 : svc.config.upstream().responseTimeout().toMillis(), this::onFirstTokenTimeout);

@@ -58,7 +58,11 @@ public class EndpointProber {
         // a Secret is read from the API server: off the event loop
         return Uni.createFrom().item(() -> credentials.resolve(endpoint.credentialRef()))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(key -> probe(base, key))
+                .chain(credential -> credential.unavailable().isPresent()
+                        // the proxy would not call it without its key either: not served, and why
+                        ? Uni.createFrom().item(ProbeOutcome.failed(base, "no API key: "
+                                + credential.unavailable().get()))
+                        : probe(base, credential.key()))
                 .ifNoItem().after(timeout).failWith(TimeoutException::new)
                 .onFailure().recoverWithItem(failure -> ProbeOutcome.failed(base, describe(failure)));
     }

@@ -5,6 +5,7 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,7 +79,7 @@ class RegistryTrustSecurityTest {
                         + " upstream endpoints (parley.registry.kubernetes.endpoints.annotation-namespaces)"))
                 .body("endpoints.size()", equalTo(0)));
         get(ADMIN, "/v1/models").body(model("tb-model", "state"), equalTo("Invalid"));
-        get(ADMIN, "/v1/models/running").body("models.name", not(org.hamcrest.Matchers.hasItem("tb-model")));
+        get(ADMIN, "/v1/models/running").body("models.name", not(hasItem("tb-model")));
     }
 
     @Test
@@ -139,6 +140,31 @@ class RegistryTrustSecurityTest {
                 .body(model("keyed-model", "endpoints[0].credential_ref"), equalTo("secret:team-a/llama-key/api-key")));
         String all = get(ADMIN, "/v1/models").extract().asString() + get(ADMIN, "/v1/deployments").extract().asString();
         assertFalse(all.contains(FakeUpstream.KEY), "the key itself is never shown");
+    }
+
+    @Test
+    void aMissingSecretOrKeyLeavesTheDeploymentUnhealthyWithTheReasonAndSendsNothing() {
+        client().resource(new SecretBuilder().withNewMetadata().withName("partial-key").withNamespace("team-a")
+                .endMetadata().withData(Map.of("other", Base64.getEncoder()
+                        .encodeToString("not-the-api-key-value".getBytes(StandardCharsets.UTF_8))))
+                .build()).create();
+        // health is kept per upstream URL: one each (never connected to, as the probe goes nowhere without its key)
+        servedDeployment("team-a", "ta-no-secret", "no-secret-model", Map.of("parley.io/endpoint",
+                "http://no-secret.team-a.svc:8000", "parley.io/credential-ref", "secret:absent-key/api-key"));
+        servedDeployment("team-a", "ta-no-key", "no-key-model", Map.of("parley.io/endpoint",
+                "http://no-key.team-a.svc:8000", "parley.io/credential-ref", "secret:partial-key/api-key"));
+
+        // the reason names what is missing (references only, in the proxy's words), never a value
+        await().atMost(WAIT).untilAsserted(() -> get(ADMIN, "/v1/models")
+                .body(model("no-secret-model", "state"), equalTo("Unhealthy"))
+                .body(model("no-secret-model", "reason"), containsString("no API key: Secret team-a/absent-key not found")));
+        await().atMost(WAIT).untilAsserted(() -> get(ADMIN, "/v1/models")
+                .body(model("no-key-model", "state"), equalTo("Unhealthy"))
+                .body(model("no-key-model", "reason"),
+                        containsString("no API key: Secret team-a/partial-key has no key api-key")));
+        String views = get(ADMIN, "/v1/deployments").extract().asString() + get(ADMIN, "/v1/models").extract().asString();
+        assertFalse(views.contains("not-the-api-key-value"), views);
+        get(USER, "/v1/models/running").body("models.name", not(hasItem("no-key-model")));
     }
 
     @Test
