@@ -10,7 +10,7 @@ import { loadLimits } from './config.js';
 import { wireEnvelope } from './envelope.js';
 import { mountFeatures } from './features.js';
 import { wireLayout, wireTheme } from './layout.js';
-import { renderAll } from './messages.js';
+import { renderAll, wireMessages } from './messages.js';
 import { followModelChanges, loadModels, MODELS_POLL_MS, modelStreamLive, wireModels } from './models.js';
 import { showError } from './notices.js';
 import { loadSessions, wireSidebar } from './sidebar.js';
@@ -27,6 +27,7 @@ function wire() {
   wireEnvelope();
   wireViewCode();
   wireLayout();
+  wireMessages();
 }
 
 async function start() {

@@ -1,5 +1,7 @@
 // The messages of the open chat: the displayed branch, each message with its tools, versions, details and
 // attachments, the edit box, and the metrics bar.
+import { json } from './api.js';
+import { newestPathSelection, pathOf, withOlderPage } from './branches.js';
 import { closeExportMenu, forkOrShow } from './chat.js';
 import { attachmentProblem, editAndResend, updateGauge } from './composer.js';
 import { envelopeEntries } from './envelope.js';
@@ -13,18 +15,45 @@ export function childrenOf(key) {
   return (state.session ? state.session.messages : []).filter((m) => (m.parent_id || 'root') === key);
 }
 
-/** The displayed branch: from the root, the selected (default: newest) child at each step. */
+/**
+ * The displayed branch: from the root (or, while older pages are not loaded, the oldest loaded message on it), the
+ * selected (default: newest) child at each step.
+ */
 export function currentPath() {
-  const path = [];
-  let key = 'root';
-  for (let guard = 0; guard < 10000; guard++) {
-    const kids = childrenOf(key);
-    if (!kids.length) break;
-    const chosen = kids.find((m) => m.id === state.sel[key]) || kids[kids.length - 1];
-    path.push(chosen);
-    key = chosen.id;
-  }
-  return path;
+  return pathOf(state.session ? state.session.messages : [], state.sel);
+}
+
+let loadingEarlier = null;
+
+/**
+ * Loads the page of messages before the oldest loaded one (the "Load earlier messages" button, or scrolling to the
+ * top), keeping the messages the reader sees where they are.
+ */
+export function loadEarlier() {
+  const s = state.session;
+  const next = s && s.messages_page && s.messages_page.next;
+  if (!next || loadingEarlier) return loadingEarlier;
+  loadingEarlier = json(next).then((page) => {
+    if (state.session !== s) return;
+    const box = $('messages');
+    const fromEnd = box.scrollHeight - box.scrollTop;
+    state.session = withOlderPage(s, page);
+    // the path to the newest turn continues into the older page (a choice the user made stays)
+    state.sel = { ...newestPathSelection(state.session.messages), ...state.sel };
+    renderAll();
+    box.scrollTop = box.scrollHeight - fromEnd;
+  }).finally(() => { loadingEarlier = null; });
+  return loadingEarlier;
+}
+
+/** Scrolling to the top of a long chat loads its earlier messages. */
+export function wireMessages() {
+  const box = $('messages');
+  box.addEventListener('scroll', () => {
+    if (box.scrollTop < 40 && state.session && state.session.messages_page && state.session.messages_page.next) {
+      loadEarlier().catch(() => {});
+    }
+  }, { passive: true });
 }
 
 export function renderAll() {
@@ -37,6 +66,11 @@ export function renderAll() {
       el('h1', { text: 'What shall we try?' }),
       el('p', { class: 'muted', text: 'Pick a model, set the parameters, and send a message. '
         + 'Enter sends, Shift+Enter starts a new line.' })));
+  }
+  const earlier = state.session && state.session.messages_page && state.session.messages_page.next;
+  if (earlier) {
+    box.append(el('button', { type: 'button', id: 'load-earlier', class: 'load-earlier', text: 'Load earlier messages',
+      onclick: () => loadEarlier().catch(() => {}) }));
   }
   for (const m of path) box.append(renderMessage(m));
   if (stick) box.scrollTop = box.scrollHeight;

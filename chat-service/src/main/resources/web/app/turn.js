@@ -1,6 +1,7 @@
 // The turn stream: a running answer's events applied to the chat, resumed from Last-Event-ID after a drop, stopped,
 // regenerated.
 import { api, ApiError, failure, json } from './api.js';
+import { keepOlder } from './branches.js';
 import { setBusy } from './composer.js';
 import { keepSelection, renderAll, scheduleRender, showLiveMetrics, showMetrics, updateMessageBody } from './messages.js';
 import { showError } from './notices.js';
@@ -54,7 +55,7 @@ export async function refreshSession() {
   if (!state.session || state.busy) return;
   const s = await json('/v1/chat/sessions/' + state.session.id);
   if (state.busy || !state.session || state.session.id !== s.id) return;
-  state.session = s;
+  state.session = keepOlder(state.session, s);
   renderAll();
 }
 

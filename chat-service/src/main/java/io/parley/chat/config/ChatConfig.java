@@ -30,6 +30,22 @@ public interface ChatConfig {
 
         /** What browsers are told about the pages and API (security.BrowserHeaders, websocket.ChatUpgradeCheck). */
         Browser browser();
+
+        /** How many of a session's messages one answer holds (service.SessionService). */
+        Messages messages();
+    }
+
+    interface Messages {
+        /**
+         * Messages in {@code GET /v1/chat/sessions/{id}} (the newest ones) and in a page of
+         * {@code GET /v1/chat/sessions/{id}/messages} that names no {@code limit}.
+         */
+        @WithDefault("200")
+        int pageSize();
+
+        /** The largest {@code limit} a caller may ask for; above it answers 400. */
+        @WithDefault("1000")
+        int maxPageSize();
     }
 
     interface Browser {

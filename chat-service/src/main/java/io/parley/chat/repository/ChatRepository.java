@@ -197,6 +197,24 @@ public class ChatRepository {
                 this::message, sessionId);
     }
 
+    /**
+     * One page of a session's messages, oldest first: the newest {@code limit} of those stored before the message at
+     * position {@code beforeSeq} ({@code null}: up to the newest).
+     */
+    public List<MessageRow> listMessagesPage(UUID sessionId, Long beforeSeq, int limit) {
+        String older = beforeSeq == null ? "" : " AND seq < ?";
+        String sql = "SELECT " + MESSAGE_COLUMNS + " FROM (SELECT " + MESSAGE_COLUMNS + ", seq FROM chat_messages "
+                + "WHERE session_id = ?" + older + " ORDER BY seq DESC LIMIT ?) page ORDER BY seq";
+        return beforeSeq == null ? query(sql, this::message, sessionId, limit)
+                : query(sql, this::message, sessionId, beforeSeq, limit);
+    }
+
+    /** The position of a message in its session (what {@link #listMessagesPage} pages by). */
+    public Optional<Long> messageSeq(UUID sessionId, UUID id) {
+        return query("SELECT seq FROM chat_messages WHERE session_id = ? AND id = ?", rs -> rs.getLong(1), sessionId, id)
+                .stream().findFirst();
+    }
+
     public Optional<MessageRow> findMessage(UUID sessionId, UUID id) {
         return query("SELECT " + MESSAGE_COLUMNS + " FROM chat_messages WHERE session_id = ? AND id = ?",
                 this::message, sessionId, id).stream().findFirst();
@@ -243,6 +261,15 @@ public class ChatRepository {
     public List<AttachmentRow> listAttachmentMeta(UUID sessionId) {
         return query("SELECT " + ATTACHMENT_META + " FROM chat_attachments a JOIN chat_messages m ON m.id = a.message_id "
                 + "WHERE m.session_id = ? ORDER BY m.seq, a.seq", this::attachmentMeta, sessionId);
+    }
+
+    /** Metadata (never the bytes) of the attachments of the given messages, in upload order. */
+    public List<AttachmentRow> listAttachmentMeta(List<UUID> messageIds) {
+        if (messageIds.isEmpty()) {
+            return List.of();
+        }
+        return query("SELECT " + ATTACHMENT_META + " FROM chat_attachments a WHERE a.message_id = ANY (?) ORDER BY a.seq",
+                this::attachmentMeta, (Object) messageIds.toArray(UUID[]::new));
     }
 
     /** The attachments of the given messages with their bytes (to send them with the history). */

@@ -26,9 +26,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.security.CallerResolver;
 import io.parley.chat.service.AddMessageRequest;
+import io.parley.chat.service.ApiException;
 import io.parley.chat.service.CodeSnippetService;
 import io.parley.chat.service.CreateSessionRequest;
 import io.parley.chat.service.ForkRequest;
+import io.parley.chat.service.MessagePage;
 import io.parley.chat.service.MessageView;
 import io.parley.chat.service.SessionService;
 import io.parley.chat.service.SessionView;
@@ -65,10 +67,30 @@ public class SessionResource {
         return Map.of("data", sessions.list(callers.caller()));
     }
 
+    /**
+     * The session with the newest page of its messages ({@code messages}, oldest first); {@code messages_page.next}
+     * reads the older ones (null once all are shown).
+     */
     @GET
     @Path("/{id}")
     public SessionView get(@RestPath UUID id) {
         return sessions.get(callers.caller(), id);
+    }
+
+    /**
+     * A page of the session's messages, oldest first: the newest {@code limit} (default 200, at most 1000) stored
+     * before the message {@code before} (absent: up to the newest). {@code next} (also a {@code Link: rel="next"}
+     * header) reads the page before this one; null on the page holding the session's first message.
+     */
+    @GET
+    @Path("/{id}/messages")
+    public RestResponse<MessagePage> messages(@RestPath UUID id, @RestQuery String before, @RestQuery String limit) {
+        MessagePage page = sessions.messages(callers.caller(), id, cursor(before), number(limit));
+        RestResponse.ResponseBuilder<MessagePage> answer = RestResponse.ResponseBuilder.ok(page);
+        if (page.next() != null) {
+            answer.header("Link", "<" + page.next() + ">; rel=\"next\"");
+        }
+        return answer.build();
     }
 
     /** Rename, change params, or change the model (409 once the first message is sent). */
@@ -150,5 +172,27 @@ public class SessionResource {
         String file = "chat-" + id + ("json".equals(format) ? ".json" : ".md");
         return Response.ok(body, type).header("Content-Disposition", "attachment; filename=\"" + file + "\"")
                 .build();
+    }
+
+    private static UUID cursor(String before) {
+        if (before == null || before.isBlank()) {
+            return null;
+        }
+        try {
+            return UUID.fromString(before.trim());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("before", "before must be the id of a message (the next link names it)");
+        }
+    }
+
+    private static Integer number(String limit) {
+        if (limit == null || limit.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(limit.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("limit", "limit must be a whole number");
+        }
     }
 }

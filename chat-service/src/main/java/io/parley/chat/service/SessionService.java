@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.chat.client.RegistryClient;
+import io.parley.chat.config.ChatConfig;
 import io.parley.chat.repository.AttachmentRow;
 import io.parley.chat.repository.ChatRepository;
 import io.parley.chat.repository.ComparisonRepository;
@@ -29,13 +30,15 @@ public class SessionService {
     private final ComparisonRepository comparisons;
     private final RegistryClient registry;
     private final ParamsValidator params;
+    private final ChatConfig.Messages paging;
 
     public SessionService(ChatRepository repository, ComparisonRepository comparisons, RegistryClient registry,
-            ParamsValidator params) {
+            ParamsValidator params, ChatConfig config) {
         this.repository = repository;
         this.comparisons = comparisons;
         this.registry = registry;
         this.params = params;
+        this.paging = config.chat().messages();
     }
 
     public SessionView create(Caller caller, CreateSessionRequest request) {
@@ -61,12 +64,52 @@ public class SessionService {
         return repository.listSessions(caller.subject()).stream().map(s -> SessionView.of(s, null)).toList();
     }
 
+    /**
+     * A session with the newest page of its messages ({@code parley.chat.messages.page-size}, by the order they were
+     * stored) and {@code messages_page} saying how to read the older ones.
+     */
     public SessionView get(Caller caller, UUID id) {
+        SessionRow s = require(caller, id);
+        return SessionView.withPage(s, page(id, null, paging.pageSize()));
+    }
+
+    /** A session with all its messages: an export is a file, not a page. */
+    private SessionView everything(Caller caller, UUID id) {
         SessionRow s = require(caller, id);
         Map<UUID, List<AttachmentRow>> files = repository.listAttachmentMeta(id).stream()
                 .collect(Collectors.groupingBy(AttachmentRow::messageId));
         return SessionView.of(s, repository.listMessages(id).stream()
                 .map(m -> MessageView.of(m, files.getOrDefault(m.id(), List.of()))).toList());
+    }
+
+    /**
+     * A page of a session's messages, oldest first: the newest {@code limit} stored before the message {@code before}
+     * ({@code null}: up to the newest). 400 for a limit out of range or a cursor that is no message of this session.
+     */
+    public MessagePage messages(Caller caller, UUID id, UUID before, Integer limit) {
+        require(caller, id);
+        int size = limit == null ? paging.pageSize() : limit;
+        if (size < 1 || size > paging.maxPageSize()) {
+            throw ApiException.badRequest("limit", "limit must be between 1 and " + paging.maxPageSize());
+        }
+        return page(id, before, size);
+    }
+
+    private MessagePage page(UUID sessionId, UUID before, int limit) {
+        Long beforeSeq = null;
+        if (before != null) {
+            beforeSeq = repository.messageSeq(sessionId, before)
+                    .orElseThrow(() -> ApiException.badRequest("before", "before is not a message of this session"));
+        }
+        List<MessageRow> rows = repository.listMessagesPage(sessionId, beforeSeq, limit + 1);
+        boolean hasMore = rows.size() > limit;
+        List<MessageRow> page = hasMore ? rows.subList(1, rows.size()) : rows;
+        Map<UUID, List<AttachmentRow>> files = repository.listAttachmentMeta(page.stream().map(MessageRow::id).toList())
+                .stream().collect(Collectors.groupingBy(AttachmentRow::messageId));
+        List<MessageView> views = page.stream().map(m -> MessageView.of(m, files.getOrDefault(m.id(), List.of())))
+                .toList();
+        return new MessagePage(views, hasMore, limit,
+                hasMore ? MessagePage.nextUrl(sessionId, page.get(0).id(), limit) : null);
     }
 
     /** An attachment of one of the caller's sessions, with its bytes; another user's answers 404. */
@@ -205,9 +248,9 @@ public class SessionService {
         return metrics.put("model", sourceModel);
     }
 
-    /** The session as Markdown (its current branch) or JSON (everything, as {@code GET} answers it). */
+    /** The session as Markdown (its current branch) or JSON (the session with every message, not a page). */
     public String export(Caller caller, UUID id, String format, com.fasterxml.jackson.databind.ObjectMapper mapper) {
-        SessionView view = get(caller, id);
+        SessionView view = everything(caller, id);
         if ("json".equals(format)) {
             try {
                 return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(view);
