@@ -10,7 +10,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.parley.registry.health.HealthPoller;
+import io.parley.registry.service.HealthPoller;
 import io.parley.registry.service.ModelViewService;
 import io.smallrye.mutiny.Uni;
 

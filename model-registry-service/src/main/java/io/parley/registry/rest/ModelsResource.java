@@ -74,7 +74,7 @@ public class ModelsResource {
     @APIResponse(responseCode = "200", description = "the constraints")
     @APIResponse(responseCode = "404", description = "unknown model (code model_not_found)")
     public Constraints constraints(@PathParam("name") String name) {
-        return constraints.constraints(name).orElseThrow(() -> RegistryException.modelNotFound(name));
+        return constraints.constraints(name).map(Constraints::of).orElseThrow(() -> RegistryException.modelNotFound(name));
     }
 
     @GET

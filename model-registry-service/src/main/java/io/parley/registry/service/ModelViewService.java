@@ -20,10 +20,10 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 
 import io.parley.registry.config.RegistryConfig;
-import io.parley.registry.health.HealthStore;
 import io.parley.registry.model.DeclaredModel;
 import io.parley.registry.model.Endpoint;
 import io.parley.registry.model.ModelStatus;
+import io.parley.registry.probe.HealthStore;
 import io.parley.registry.source.ModelSource;
 import io.parley.registry.source.SourceChanged;
 import io.quarkus.logging.Log;

@@ -25,6 +25,7 @@ import io.parley.registry.crd.Bundle;
 import io.parley.registry.crd.BundleDeployment;
 import io.parley.registry.crd.BundleDeploymentSpec;
 import io.parley.registry.crd.BundleSpec;
+import io.parley.registry.support.CutClusterResource;
 import io.parley.registry.support.SseFollower;
 import io.parley.testsupport.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;

@@ -22,10 +22,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.parley.usage.model.Attachment;
+import io.parley.usage.model.Cursor;
 import io.parley.usage.model.UsageEvent;
 import io.parley.usage.model.UsageFilter;
 import io.parley.usage.model.UsageRecord;
-import io.parley.usage.service.Cursor;
 
 /**
  * Plain JDBC access to {@code usage_records} (no ORM: ingest is a bulk insert and queries are keyset pages and

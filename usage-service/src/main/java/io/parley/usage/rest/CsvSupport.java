@@ -3,7 +3,7 @@ package io.parley.usage.rest;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
-import io.parley.usage.service.ApiException;
+import io.parley.usage.service.UsageException;
 
 /** Content negotiation shared by the query resources: CSV when asked by {@code format=csv} or {@code Accept}. */
 final class CsvSupport {
@@ -16,7 +16,7 @@ final class CsvSupport {
     static boolean wantsCsv(String format, HttpHeaders headers) {
         if (format != null && !format.isBlank()) {
             if (!"csv".equalsIgnoreCase(format) && !"json".equalsIgnoreCase(format)) {
-                throw ApiException.badRequest("format", "format must be json or csv");
+                throw UsageException.invalid("format", "format must be json or csv");
             }
             return "csv".equalsIgnoreCase(format);
         }

@@ -9,7 +9,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import io.parley.usage.health.OidcReadiness;
-import io.parley.usage.service.ApiException;
+import io.parley.usage.service.UsageException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -22,8 +22,12 @@ public class ErrorMapper {
     OidcReadiness oidc;
 
     @ServerExceptionMapper
-    public Response api(ApiException e) {
-        return error(e.status(), e.getMessage(), e.type(), e.param(), e.code());
+    public Response refused(UsageException e) {
+        int status = switch (e.kind()) {
+            case INVALID -> 400;
+            case TOO_LARGE -> 413;
+        };
+        return error(status, e.getMessage(), "invalid_request_error", e.param(), e.code());
     }
 
     @ServerExceptionMapper

@@ -10,7 +10,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import io.parley.usage.repository.IdentityClaims;
+import io.parley.usage.service.QueryService;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**
@@ -25,12 +25,12 @@ public class MyUsageResource {
 
     private final UsageResponses responses;
     private final SecurityIdentity identity;
-    private final IdentityClaims claims;
+    private final QueryService queries;
 
-    public MyUsageResource(UsageResponses responses, SecurityIdentity identity, IdentityClaims claims) {
+    public MyUsageResource(UsageResponses responses, SecurityIdentity identity, QueryService queries) {
         this.responses = responses;
         this.identity = identity;
-        this.claims = claims;
+        this.queries = queries;
     }
 
     @GET
@@ -46,7 +46,7 @@ public class MyUsageResource {
 
     private String caller() {
         Caller caller = Caller.of(identity);
-        claims.claim(caller.subject(), caller.name());
+        queries.claimOwnUsage(caller.subject(), caller.name());
         return caller.subject();
     }
 }

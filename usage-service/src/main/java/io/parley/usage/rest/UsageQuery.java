@@ -9,7 +9,7 @@ import java.util.Set;
 import jakarta.ws.rs.QueryParam;
 
 import io.parley.usage.model.UsageFilter;
-import io.parley.usage.service.ApiException;
+import io.parley.usage.service.UsageException;
 
 /** Query parameters shared by the usage queries: filters, paging and the output format. */
 public class UsageQuery {
@@ -50,13 +50,13 @@ public class UsageQuery {
     public UsageFilter filter() {
         Optional<String> st = present(status);
         if (st.isPresent() && !STATUSES.contains(st.get())) {
-            throw ApiException.badRequest("status",
+            throw UsageException.invalid("status",
                     "status must be one of ok, error, cancelled, client_disconnected, interrupted");
         }
         Optional<Instant> f = instant("from", from);
         Optional<Instant> t = instant("to", to);
         if (f.isPresent() && t.isPresent() && !f.get().isBefore(t.get())) {
-            throw ApiException.badRequest("to", "'to' must be after 'from'");
+            throw UsageException.invalid("to", "'to' must be after 'from'");
         }
         return new UsageFilter(present(user), present(subject), present(model), present(source), st, present(correlationId), f,
                 t);
@@ -70,7 +70,7 @@ public class UsageQuery {
         try {
             return Optional.of(Integer.parseInt(limit.trim()));
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("limit", "limit must be an integer");
+            throw UsageException.invalid("limit", "limit must be an integer");
         }
     }
 
@@ -85,7 +85,7 @@ public class UsageQuery {
         try {
             return Optional.of(OffsetDateTime.parse(value).toInstant());
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name, name + " must be an ISO-8601 date-time with offset, e.g. 2026-11-22T00:00:00Z");
+            throw UsageException.invalid(name, name + " must be an ISO-8601 date-time with offset, e.g. 2026-11-22T00:00:00Z");
         }
     }
 }

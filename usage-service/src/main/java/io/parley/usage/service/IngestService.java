@@ -62,15 +62,15 @@ public class IngestService {
 
     public IngestResult ingest(JsonNode body) {
         if (body == null || !body.isObject()) {
-            throw ApiException.badRequest(null, "request body must be a JSON object {\"events\": [...]}");
+            throw UsageException.invalid(null, "request body must be a JSON object {\"events\": [...]}");
         }
         JsonNode events = body.get("events");
         if (events == null || !events.isArray()) {
-            throw ApiException.badRequest("events", "'events' must be an array of usage events");
+            throw UsageException.invalid("events", "'events' must be an array of usage events");
         }
         int max = config.ingest().maxBatchSize();
         if (events.size() > max) {
-            throw new ApiException(413, "invalid_request_error", "batch_too_large", "events",
+            throw new UsageException(UsageException.Kind.TOO_LARGE, "batch_too_large", "events",
                     "batch of " + events.size() + " events is larger than the maximum of " + max + "; split it");
         }
         Instant oldestAccepted = RetentionWindow.oldestRawInstant(config.retention(), Instant.now());

@@ -11,9 +11,11 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.parley.usage.config.UsageConfig;
+import io.parley.usage.model.Cursor;
 import io.parley.usage.model.UsageFilter;
 import io.parley.usage.model.UsagePage;
 import io.parley.usage.model.UsageRecord;
+import io.parley.usage.repository.IdentityClaims;
 import io.parley.usage.repository.UsageRepository;
 
 /** Reads usage records: keyset pages for the JSON API and a streamed CSV export of a whole filtered view. */
@@ -23,11 +25,18 @@ public class QueryService {
     private final UsageRepository repository;
     private final UsageConfig config;
     private final CsvFormat csv;
+    private final IdentityClaims claims;
 
-    public QueryService(UsageRepository repository, UsageConfig config, CsvFormat csv) {
+    public QueryService(UsageRepository repository, UsageConfig config, CsvFormat csv, IdentityClaims claims) {
         this.repository = repository;
         this.config = config;
         this.csv = csv;
+        this.claims = claims;
+    }
+
+    /** A signed-in caller reading its own usage: the first subject of its name takes that name's older records. */
+    public void claimOwnUsage(String subject, String name) {
+        claims.claim(subject, name);
     }
 
     /**
@@ -37,14 +46,14 @@ public class QueryService {
     public UsagePage page(UsageFilter filter, Optional<String> cursor, Optional<Integer> limit) {
         int size = limit.orElse(config.query().defaultLimit());
         if (size < 1) {
-            throw ApiException.badRequest("limit", "limit must be at least 1");
+            throw UsageException.invalid("limit", "limit must be at least 1");
         }
         size = Math.min(size, config.query().maxLimit());
         Optional<Cursor> after;
         try {
             after = cursor.filter(c -> !c.isBlank()).map(Cursor::decode);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("cursor", e.getMessage());
+            throw UsageException.invalid("cursor", e.getMessage());
         }
         List<UsageRecord> rows = repository.page(filter, after, size + 1);
         if (rows.size() <= size) {

@@ -54,7 +54,7 @@ public class SummaryService {
             return GroupBy.MODEL;
         }
         return GroupBy.parse(value).orElseThrow(
-                () -> ApiException.badRequest("group_by", "group_by must be one of model, user, day, hour"));
+                () -> UsageException.invalid("group_by", "group_by must be one of model, user, day, hour"));
     }
 
     public Summary summarise(UsageFilter filter, GroupBy groupBy) {

@@ -1,4 +1,4 @@
-package io.parley.registry.health;
+package io.parley.registry.service;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +12,9 @@ import jakarta.enterprise.event.Observes;
 import io.parley.registry.config.ConfigValidation;
 import io.parley.registry.config.RegistryConfig;
 import io.parley.registry.model.Endpoint;
-import io.parley.registry.service.ModelViewService;
+import io.parley.registry.probe.EndpointProber;
+import io.parley.registry.probe.HealthStore;
+import io.parley.registry.probe.ProbeOutcome;
 import io.parley.registry.source.SourceChanged;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;

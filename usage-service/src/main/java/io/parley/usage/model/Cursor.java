@@ -1,4 +1,4 @@
-package io.parley.usage.service;
+package io.parley.usage.model;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.parley.registry.kubernetes;
+package io.parley.registry.bench;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -23,6 +23,7 @@ import io.parley.registry.crd.Bundle;
 import io.parley.registry.crd.BundleDeployment;
 import io.parley.registry.crd.BundleDeploymentSpec;
 import io.parley.registry.crd.BundleSpec;
+import io.parley.registry.support.CutClusterResource;
 import io.parley.registry.support.FakeUpstream;
 import io.parley.registry.support.SseFollower;
 import io.parley.testsupport.TestTokens;

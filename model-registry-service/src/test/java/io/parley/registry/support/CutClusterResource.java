@@ -1,4 +1,4 @@
-package io.parley.registry.kubernetes;
+package io.parley.registry.support;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.parley.registry.support.TcpCutter;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -18,9 +17,9 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  */
 public class CutClusterResource implements QuarkusTestResourceLifecycleManager {
 
-    static KubernetesMockServer server;
-    static TcpCutter cutter;
-    static KubernetesClient direct;
+    public static KubernetesMockServer server;
+    public static TcpCutter cutter;
+    public static KubernetesClient direct;
 
     @Override
     public Map<String, String> start() {

@@ -1,4 +1,4 @@
-package io.parley.usage.service;
+package io.parley.usage.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

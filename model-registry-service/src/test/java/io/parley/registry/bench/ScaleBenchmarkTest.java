@@ -1,4 +1,4 @@
-package io.parley.registry.kubernetes;
+package io.parley.registry.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.parley.registry.config.RegistryConfig;
+import io.parley.registry.kubernetes.PodMatcher;
+import io.parley.registry.kubernetes.ServingEvaluator;
 import io.parley.registry.sambastack.Resources;
 
 /**

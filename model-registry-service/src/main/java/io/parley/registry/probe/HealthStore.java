@@ -1,4 +1,4 @@
-package io.parley.registry.health;
+package io.parley.registry.probe;
 
 import java.time.Instant;
 import java.util.Map;
