@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.ServiceError;
 import io.parley.proxy.translate.AnthropicToOpenAiTranslator;
 import io.parley.proxy.translate.OpenAiToAnthropicTranslator;
 
@@ -43,8 +43,8 @@ class AnthropicTranslatorTest {
     void errorsUseAnthropicsShape() throws Exception {
         OpenAiToAnthropicTranslator translator = new OpenAiToAnthropicTranslator("m");
         assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"model 'x' not found\"}}",
-                translator.errorBody(ApiError.modelNotFound("x")));
-        String event = translator.error(ApiError.badGateway("lost", "upstream_disconnected")).toString();
+                translator.errorBody(ServiceError.modelNotFound("x")));
+        String event = translator.error(ServiceError.badGateway("lost", "upstream_disconnected")).toString();
         assertTrue(event.startsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\""), event);
     }
 

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.stream.ChunkInspector;
-import io.parley.proxy.stream.SseEventSplitter;
+import io.parley.proxy.sse.ChunkInspector;
+import io.parley.proxy.sse.SseEventSplitter;
 import io.parley.proxy.translate.StreamTranslator;
 import io.vertx.core.buffer.Buffer;
 

@@ -28,7 +28,7 @@ class RoutingResilienceTest {
     void upstream503BeforeTheFirstByteIsRetriedOnAnotherEndpoint() {
         int before = FakeServices.failingEndpointHits.get();
         List<String> warnings = new CopyOnWriteArrayList<>();
-        Logger relayLog = Logger.getLogger("io.parley.proxy.stream.RelayCall");
+        Logger relayLog = Logger.getLogger("io.parley.proxy.stream"); // the relay's loggers (UpstreamAttempt)
         Handler capture = new Handler() {
             @Override
             public void publish(LogRecord record) {

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import io.parley.proxy.security.Caller;
+import io.parley.proxy.service.Caller;
 import io.quarkus.logging.Log;
 
 /** Creates, lists, revokes and verifies Parley API keys ({@code prl_} + 256 random bits, stored as SHA-256). */

@@ -9,8 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.metrics.ProxyMetrics;
-import io.parley.proxy.rest.ApiError;
-import io.parley.proxy.security.Caller;
+import io.parley.proxy.service.Caller;
+import io.parley.proxy.service.ServiceError;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -58,7 +58,7 @@ public class CallLimits {
      * to send, with {@code Retry-After} already set on the response. An admitted call's place is given back when its
      * response ends or its connection closes.
      */
-    public ApiError admit(RoutingContext rc, Caller caller, String apiKeyId) {
+    public ServiceError admit(RoutingContext rc, Caller caller, String apiKeyId) {
         boolean byKey = apiKeyId != null && !apiKey.off();
         if (user.off() && !byKey) {
             return null;
@@ -70,7 +70,7 @@ public class CallLimits {
             String scope = refusal.subject().startsWith("user:") ? "user" : "api_key";
             metrics.limited(refusal.limit(), scope);
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
-            return ApiError.rateLimited(refusal.limit(), scope, refusal.allowed(), refusal.used(),
+            return ServiceError.rateLimited(refusal.limit(), scope, refusal.allowed(), refusal.used(),
                     refusal.retryAfterSeconds());
         }
         rc.addEndHandler(v -> keys.forEach(shared::release));

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.proxy.client.RegistryModel;
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.EndpointKind;
 import io.parley.proxy.service.ModelCatalog;
-import io.parley.proxy.stream.EndpointKind;
+import io.parley.proxy.service.ServiceError;
 
 /**
  * Bounds the output of every call. The cap is the model's context length minus the prompt's estimate
@@ -33,16 +33,18 @@ public final class OutputTokenCap {
     /**
      * Checks {@code request} (the upstream body, modified in place) against the cap for {@code resolution}.
      *
-     * @throws ApiError 400 when the request asks for more than the cap, or for a non-integer or negative count
+     * @throws ServiceError 400 when the request asks for more than the cap, or for a non-integer or negative count
      */
     public static void apply(EndpointKind kind, ObjectNode request, ModelCatalog.Resolution resolution,
             int promptEstimate, int configuredMax) {
         Integer context = resolution instanceof ModelCatalog.Ready ready ? contextOf(ready.model()) : null;
         long cap = context != null ? (long) context - promptEstimate : configuredMax;
         if (context != null && cap < 1) {
-            throw new ApiError(400, "This model's maximum context length is " + context + " tokens, and the prompt "
-                    + "alone is estimated at " + promptEstimate + " tokens. Please reduce the length of the "
-                    + promptParam(kind) + ".", "invalid_request_error", promptParam(kind), "context_length_exceeded");
+            throw new ServiceError(ServiceError.Kind.INVALID_REQUEST,
+                    "This model's maximum context length is " + context + " tokens, and the prompt "
+                            + "alone is estimated at " + promptEstimate + " tokens. Please reduce the length of the "
+                            + promptParam(kind) + ".",
+                    "invalid_request_error", promptParam(kind), "context_length_exceeded");
         }
         boolean limited = false;
         for (String key : new String[] { "max_tokens", "max_completion_tokens" }) {
@@ -52,20 +54,21 @@ public final class OutputTokenCap {
             }
             String param = clientParam(kind, key);
             if (!value.isIntegralNumber() && !(value.isNumber() && value.asDouble() == Math.rint(value.asDouble()))) {
-                throw ApiError.badRequest("'" + param + "' must be an integer", param, "invalid_type");
+                throw ServiceError.badRequest("'" + param + "' must be an integer", param, "invalid_type");
             }
             double requested = value.asDouble();
             if (requested < 1) {
-                throw ApiError.badRequest("'" + param + "' must be at least 1, got " + value.asText(), param,
+                throw ServiceError.badRequest("'" + param + "' must be at least 1, got " + value.asText(), param,
                         "invalid_value");
             }
             if (requested > cap) {
                 throw context != null
-                        ? new ApiError(400, "'" + param + "' is too large: " + value.asText() + ". This model's maximum "
-                                + "context length is " + context + " tokens and the prompt is estimated at "
-                                + promptEstimate + " tokens, so at most " + cap + " output tokens can be requested.",
+                        ? new ServiceError(ServiceError.Kind.INVALID_REQUEST,
+                                "'" + param + "' is too large: " + value.asText() + ". This model's maximum "
+                                        + "context length is " + context + " tokens and the prompt is estimated at "
+                                        + promptEstimate + " tokens, so at most " + cap + " output tokens can be requested.",
                                 "invalid_request_error", param, "context_length_exceeded")
-                        : ApiError.badRequest("'" + param + "' is too large: " + value.asText() + ". At most " + cap
+                        : ServiceError.badRequest("'" + param + "' is too large: " + value.asText() + ". At most " + cap
                                 + " output tokens can be requested from this model.", param, "invalid_value");
             }
             limited = true;

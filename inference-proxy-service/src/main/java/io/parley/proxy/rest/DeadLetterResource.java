@@ -10,6 +10,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import io.parley.proxy.service.ServiceError;
 import io.parley.proxy.usage.OutboxRepository;
 import io.smallrye.common.annotation.Blocking;
 
@@ -36,7 +37,7 @@ public class DeadLetterResource {
     @GET
     public DeadLetters list(@QueryParam("limit") @DefaultValue("100") int limit) throws Exception {
         if (limit < 1 || limit > 1000) {
-            throw ApiError.badRequest("limit must be from 1 to 1000", "limit", null);
+            throw ServiceError.badRequest("limit must be from 1 to 1000", "limit", null);
         }
         return new DeadLetters(outbox.deadLetters(limit));
     }

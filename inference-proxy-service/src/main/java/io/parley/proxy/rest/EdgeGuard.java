@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.parley.proxy.config.EdgeConfig;
+import io.parley.proxy.service.ServiceError;
 import io.quarkus.logging.Log;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.Vertx;
@@ -85,14 +86,14 @@ public class EdgeGuard {
         }
         QuarkusHttpUser.getSecurityIdentity(rc, null).subscribe().with(identity -> {
             if (identity == null || identity.isAnonymous()) {
-                reject(rc, ApiError.unauthorized("a bearer token or Parley API key is required"));
+                reject(rc, ServiceError.unauthorized("a bearer token or Parley API key is required"));
             } else {
                 rc.next();
             }
-        }, failure -> reject(rc, ApiError.unauthorized("invalid or expired credentials")));
+        }, failure -> reject(rc, ServiceError.unauthorized("invalid or expired credentials")));
     }
 
-    private void reject(RoutingContext rc, ApiError error) {
+    private void reject(RoutingContext rc, ServiceError error) {
         if (rc.response().ended()) {
             return;
         }
@@ -128,8 +129,10 @@ public class EdgeGuard {
                 request.connection().close();
             } else {
                 rc.response().putHeader(HttpHeaders.CONNECTION, "close");
-                OpenAiRoutes.send(rc, new ApiError(408, "the request body stopped arriving for "
-                        + config.bodyIdleTimeout().toSeconds() + " s", "invalid_request_error", null, "request_timeout"));
+                OpenAiRoutes.send(rc,
+                        new ServiceError(ServiceError.Kind.REQUEST_TIMEOUT, "the request body stopped arriving for "
+                                + config.bodyIdleTimeout().toSeconds() + " s", "invalid_request_error", null,
+                                "request_timeout"));
             }
         });
     }

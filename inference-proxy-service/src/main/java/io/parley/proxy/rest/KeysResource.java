@@ -16,8 +16,10 @@ import jakarta.ws.rs.core.Response;
 import io.parley.proxy.keys.ApiKeyService;
 import io.parley.proxy.keys.IdentityClaims;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
-import io.parley.proxy.security.Caller;
+import io.parley.proxy.security.Callers;
 import io.parley.proxy.security.ServiceAccounts;
+import io.parley.proxy.service.Caller;
+import io.parley.proxy.service.ServiceError;
 import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -53,11 +55,11 @@ public class KeysResource {
     public Response create(CreateKey request) throws Exception {
         String name = request == null ? null : request.name();
         if (name != null && name.length() > 255) {
-            throw ApiError.badRequest("name is longer than 255 characters", "name", null);
+            throw ServiceError.badRequest("name is longer than 255 characters", "name", null);
         }
         if (name != null && name.indexOf('\0') >= 0) {
             // PostgreSQL text cannot hold it: a 400 naming the field, not a 500
-            throw ApiError.badRequest("name holds a NUL character (U+0000), which Parley does not accept", "name",
+            throw ServiceError.badRequest("name holds a NUL character (U+0000), which Parley does not accept", "name",
                     "invalid_text");
         }
         return Response.status(201).entity(keys.create(owner(), name)).build();
@@ -72,20 +74,20 @@ public class KeysResource {
     @Path("/{id}")
     public Map<String, Object> revoke(@PathParam("id") String id) throws Exception {
         if (!keys.revoke(owner(), id)) {
-            throw ApiError.notFound("api key '" + id + "' not found", "key_not_found");
+            throw ServiceError.notFound("api key '" + id + "' not found", "key_not_found");
         }
         return Map.of("id", id, "revoked", true);
     }
 
     private Caller owner() throws Exception {
         if (identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID) != null) {
-            throw ApiError.forbidden("API keys are managed with a user's sign-in, not with an API key");
+            throw ServiceError.forbidden("API keys are managed with a user's sign-in, not with an API key");
         }
         if (ServiceAccounts.isServiceAccount(identity)) {
             // a key is a person's: a service account (client credentials) would mint keys nobody signs in for
-            throw ApiError.forbidden("API keys are managed with a user's sign-in, not with a service account");
+            throw ServiceError.forbidden("API keys are managed with a user's sign-in, not with a service account");
         }
-        Caller caller = Caller.of(identity);
+        Caller caller = Callers.callerOf(identity);
         claims.claim(caller.subject(), caller.name());
         return caller;
     }

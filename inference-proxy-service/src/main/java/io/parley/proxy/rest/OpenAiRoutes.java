@@ -21,23 +21,25 @@ import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.limits.CallLimits;
 import io.parley.proxy.limits.OutputTokenCap;
 import io.parley.proxy.security.ApiKeyIdentityProvider;
-import io.parley.proxy.security.Caller;
 import io.parley.proxy.security.Callers;
 import io.parley.proxy.security.OidcReadiness;
 import io.parley.proxy.service.AttachmentAudit;
+import io.parley.proxy.service.Caller;
+import io.parley.proxy.service.EndpointKind;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.service.PromptTokenEstimate;
 import io.parley.proxy.service.RequestOverrides;
+import io.parley.proxy.service.ServiceError;
 import io.parley.proxy.service.TextHygiene;
-import io.parley.proxy.stream.CallContext;
-import io.parley.proxy.stream.EndpointKind;
+import io.parley.proxy.stream.CallEnvelope;
+import io.parley.proxy.stream.CallOutcomes;
+import io.parley.proxy.stream.RelayRequest;
 import io.parley.proxy.stream.RelayService;
 import io.parley.proxy.stream.ShutdownDrain;
-import io.parley.proxy.translate.AnthropicToOpenAiTranslator;
+import io.parley.proxy.translate.MessagesTranslation;
 import io.parley.proxy.translate.OpenAiToAnthropicTranslator;
-import io.parley.proxy.translate.OpenAiToResponsesTranslator;
-import io.parley.proxy.translate.ResponsesToOpenAiTranslator;
-import io.parley.proxy.translate.StreamTranslator;
+import io.parley.proxy.translate.ResponsesTranslation;
+import io.parley.proxy.translate.Translation;
 import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.UnauthorizedException;
@@ -66,6 +68,7 @@ public class OpenAiRoutes {
 
     private final ModelCatalog catalog;
     private final RelayService relay;
+    private final CallOutcomes outcomes;
     private final ObjectMapper mapper;
     private final Vertx vertx;
     private final long maxRequestBytes;
@@ -76,8 +79,9 @@ public class OpenAiRoutes {
     private final Callers callers;
     private final CallLimits limits;
 
-    OpenAiRoutes(ModelCatalog catalog, RelayService relay, ObjectMapper mapper, Vertx vertx, ProxyConfig config,
-            ShutdownDrain drain, OidcReadiness oidc, Callers callers, CallLimits limits) {
+    OpenAiRoutes(ModelCatalog catalog, RelayService relay, CallOutcomes outcomes, ObjectMapper mapper, Vertx vertx,
+            ProxyConfig config, ShutdownDrain drain, OidcReadiness oidc, Callers callers, CallLimits limits) {
+        this.outcomes = outcomes;
         this.callers = callers;
         this.drain = drain;
         this.limits = limits;
@@ -105,7 +109,7 @@ public class OpenAiRoutes {
         if (drain.refusing()) {
             // stopping: this replica takes no new call (its readiness is DOWN already); the client retries elsewhere
             rc.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader(HttpHeaders.RETRY_AFTER, "1");
-            send(rc, ApiError.shuttingDown());
+            send(rc, ServiceError.shuttingDown());
             return;
         }
         rc.put(START_NANOS, System.nanoTime());
@@ -120,16 +124,16 @@ public class OpenAiRoutes {
             rc.next();
             return;
         }
-        ApiError unavailable = unavailable(failure, oidc.ready());
+        ServiceError unavailable = unavailable(failure, oidc.ready());
         if (unavailable != null) {
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
             send(rc, unavailable);
         } else if (failure instanceof AuthenticationFailedException) {
-            send(rc, ApiError.unauthorized("invalid or expired credentials"));
+            send(rc, ServiceError.unauthorized("invalid or expired credentials"));
         } else if (rc.statusCode() == 413) {
-            send(rc, ApiError.tooLarge(maxRequestBytes));
+            send(rc, ServiceError.tooLarge(maxRequestBytes));
         } else if (rc.statusCode() == 400 && rc.request().path().startsWith("/v1/")) {
-            send(rc, ApiError.badRequest("malformed request", null, null));
+            send(rc, ServiceError.badRequest("malformed request", null, null));
         } else {
             rc.next();
         }
@@ -139,14 +143,14 @@ public class OpenAiRoutes {
      * A failure caused by a dependency being down rather than by the caller: the database (API keys) or the OIDC
      * provider (its keys not loaded, so no token can be verified). 503, retryable; null for anything else.
      */
-    static ApiError unavailable(Throwable failure, boolean oidcReady) {
+    static ServiceError unavailable(Throwable failure, boolean oidcReady) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.sql.SQLException) {
-                return ApiError.unavailable("the proxy's database is unavailable; retry later", "database_unavailable");
+                return ServiceError.unavailable("the proxy's database is unavailable; retry later", "database_unavailable");
             }
         }
         if (failure != null && !oidcReady) {
-            return ApiError.unavailable("the identity provider is unreachable, so tokens cannot be verified; retry later",
+            return ServiceError.unavailable("the identity provider is unreachable, so tokens cannot be verified; retry later",
                     "auth_unavailable");
         }
         return null;
@@ -161,18 +165,18 @@ public class OpenAiRoutes {
 
         SecurityIdentity identity = identity(rc);
         if (identity == null) {
-            send(rc, ApiError.unauthorized("a bearer token or Parley API key is required"));
+            send(rc, ServiceError.unauthorized("a bearer token or Parley API key is required"));
             return;
         }
         Caller userId;
         try {
             userId = callers.of(identity);
         } catch (UnauthorizedException e) {
-            send(rc, ApiError.unauthorized(e.getMessage()));
+            send(rc, ServiceError.unauthorized(e.getMessage()));
             return;
         }
         String apiKeyId = identity.getAttribute(ApiKeyIdentityProvider.API_KEY_ID);
-        ApiError limited = limits.admit(rc, userId, apiKeyId);
+        ServiceError limited = limits.admit(rc, userId, apiKeyId);
         if (limited != null) {
             send(rc, limited);
             return;
@@ -183,19 +187,19 @@ public class OpenAiRoutes {
         if (overridesHeader != null) {
             try {
                 overrides = overrides(rc, overridesHeader);
-            } catch (ApiError e) {
+            } catch (ServiceError e) {
                 send(rc, e);
                 return;
             }
         }
         RequestOverrides callOverrides = overrides;
+        CallEnvelope call = new CallEnvelope(requestId, correlationId, userId, apiKeyId, kind, startNanos, startedAt);
         Buffer body = rc.body().buffer();
         Context context = vertx.getOrCreateContext();
         if (body != null && body.length() > INLINE_PARSE_LIMIT) {
             // large (multimodal) bodies are parsed, audited and re-encoded on a worker thread
             vertx.executeBlocking(() -> prepare(body, kind, callOverrides), false).onComplete(ar -> context.runOnContext(
-                    v -> route(rc, kind, ar.succeeded() ? ar.result() : failed(ar.cause()), correlationId, requestId,
-                            userId, apiKeyId, startNanos, startedAt, context)));
+                    v -> route(rc, call, ar.succeeded() ? ar.result() : failed(ar.cause()), context)));
         } else {
             Prepared prepared;
             try {
@@ -203,18 +207,18 @@ public class OpenAiRoutes {
             } catch (Exception e) {
                 prepared = failed(e);
             }
-            route(rc, kind, prepared, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, context);
+            route(rc, call, prepared, context);
         }
     }
 
     /** A parsed request: what goes upstream plus the envelope the proxy keeps; or the error that stopped it. */
-    record Prepared(ApiError error, String model, boolean stream, boolean wantsUsage, Map<String, String> metadata,
+    record Prepared(ServiceError error, String model, boolean stream, boolean wantsUsage, Map<String, String> metadata,
             Buffer upstreamBody, List<UsageEvent.Attachment> attachments, int promptTokensEstimate) {
     }
 
     private static Prepared failed(Throwable e) {
-        ApiError error = e instanceof ApiError api ? api
-                : ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
+        ServiceError error = e instanceof ServiceError api ? api
+                : ServiceError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
         return new Prepared(error, null, false, false, Map.of(), null, List.of(), 0);
     }
 
@@ -235,30 +239,27 @@ public class OpenAiRoutes {
         try {
             parsed = bytes.length == 0 ? null : mapper.readTree(bytes);
         } catch (Exception e) {
-            throw ApiError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
+            throw ServiceError.badRequest("could not parse the JSON body of your request", null, "invalid_json");
         }
         if (!(parsed instanceof ObjectNode object)) {
-            throw ApiError.badRequest("the request body must be a JSON object", null, "invalid_json");
+            throw ServiceError.badRequest("the request body must be a JSON object", null, "invalid_json");
         }
         // no NUL reaches the upstream, the usage record (jsonb) or a log line
         rejectUnclean(TextHygiene.firstNul(object, ""));
-        ObjectNode request = switch (kind) {
-            case MESSAGES -> AnthropicToOpenAiTranslator.request(object);
-            case RESPONSES -> ResponsesToOpenAiTranslator.request(object);
-            default -> object;
-        };
+        Optional<Translation> translation = translation(kind);
+        ObjectNode request = translation.isPresent() ? translation.get().request(object) : object;
         Map<String, String> metadata = metadata(request.get("metadata"));
         boolean stream = request.path("stream").asBoolean(false);
         JsonNode modelNode = request.get("model");
         if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
-            return new Prepared(ApiError.badRequest("you must provide a model parameter", "model",
+            return new Prepared(ServiceError.badRequest("you must provide a model parameter", "model",
                     "missing_required_parameter"), null, stream, false, metadata, null, List.of(), 0);
         }
         boolean wantsUsage = stream && request.path("stream_options").path("include_usage").asBoolean(false);
         List<UsageEvent.Attachment> attachments = AttachmentAudit.of(request);
         long attachmentBytes = attachments.stream().mapToLong(UsageEvent.Attachment::sizeBytes).sum();
         if (attachmentBytes > maxAttachmentBytes) {
-            throw ApiError.attachmentsTooLarge(attachmentBytes, maxAttachmentBytes);
+            throw ServiceError.attachmentsTooLarge(attachmentBytes, maxAttachmentBytes);
         }
 
         // What the upstream gets: the client's request, minus the proxy's envelope, always asking for usage.
@@ -281,68 +282,66 @@ public class OpenAiRoutes {
 
     private static void rejectUnclean(TextHygiene.Finding finding) {
         if (finding != null) {
-            throw ApiError.badRequest((finding.path() == null ? "the request body" : finding.path()) + " "
+            throw ServiceError.badRequest((finding.path() == null ? "the request body" : finding.path()) + " "
                     + finding.reason(), finding.path(), "invalid_text");
         }
     }
 
-    private void route(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
-            Caller userId, String apiKeyId, long startNanos, Instant startedAt, Context context) {
+    private void route(RoutingContext rc, CallEnvelope call, Prepared p, Context context) {
         if (p.error() != null) {
-            if (p.error().status() == 400 && "model".equals(p.error().param())) {
-                relay.recordRejected(requestId, correlationId, userId, apiKeyId, p.metadata().get("source"),
-                        p.metadata(), kind, p.stream(), null, startedAt, startNanos, "invalid_request_error");
+            if (p.error().kind() == ServiceError.Kind.INVALID_REQUEST && "model".equals(p.error().param())) {
+                outcomes.rejected(call, p.metadata(), p.metadata().get("source"), p.stream(), null,
+                        "invalid_request_error");
             }
             send(rc, p.error());
             return;
         }
-        String modelName = p.model();
-        String source = p.metadata().get("source");
-        ModelCatalog.Resolution known = catalog.lookup(modelName);
+        RelayRequest request = new RelayRequest(call, p.model(), p.stream(), p.wantsUsage(), p.metadata(),
+                p.metadata().get("source"), p.upstreamBody(), p.attachments(), p.promptTokensEstimate(),
+                translation(call.kind()));
+        ModelCatalog.Resolution known = catalog.lookup(request.model());
         if (known instanceof ModelCatalog.Ready) {
             // the common case: relay at once on this event loop, without a Uni subscription and an event-loop re-queue
-            resolved(rc, kind, p, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, known);
+            resolved(rc, request, known);
             return;
         }
-        catalog.resolve(modelName).subscribe().with(resolution -> context.runOnContext(
-                v -> resolved(rc, kind, p, correlationId, requestId, userId, apiKeyId, startNanos, startedAt, resolution)),
-                failure -> context.runOnContext(v -> send(rc, ApiError.unavailable(
+        catalog.resolve(request.model()).subscribe().with(
+                resolution -> context.runOnContext(v -> resolved(rc, request, resolution)),
+                failure -> context.runOnContext(v -> send(rc, ServiceError.unavailable(
                         "model lookup failed: the model registry is unreachable; retry later", "registry_unavailable"))));
     }
 
-    private void resolved(RoutingContext rc, EndpointKind kind, Prepared p, String correlationId, String requestId,
-            Caller userId, String apiKeyId, long startNanos, Instant startedAt, ModelCatalog.Resolution resolution) {
-        String modelName = p.model();
-        String source = p.metadata().get("source");
+    private void resolved(RoutingContext rc, RelayRequest request, ModelCatalog.Resolution resolution) {
+        String modelName = request.model();
         if (rc.response().closed() || rc.response().ended()) {
             return;
         }
         if (resolution instanceof ModelCatalog.Ready ready) {
-            relay.relay(rc, new CallContext(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                    p.stream(), p.wantsUsage(), startNanos, startedAt, ready.model(), p.upstreamBody(),
-                    p.attachments(), translator(kind, modelName), p.promptTokensEstimate()));
+            relay.relay(rc, request, ready.model());
         } else if (resolution instanceof ModelCatalog.NotReady notReady) {
-            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                    p.stream(), modelName, startedAt, startNanos, "model_not_ready");
-            send(rc, ApiError.modelNotReady(notReady.reason()));
+            rejected(request, "model_not_ready");
+            send(rc, ServiceError.modelNotReady(notReady.reason()));
         } else if (!catalog.registryReachable()) {
             // not in the cached view and the registry cannot be asked: the model may well exist
-            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                    p.stream(), modelName, startedAt, startNanos, "registry_unavailable");
+            rejected(request, "registry_unavailable");
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-            send(rc, ApiError.unavailable("model '" + modelName + "' is not in the proxy's cached view and the model"
+            send(rc, ServiceError.unavailable("model '" + modelName + "' is not in the proxy's cached view and the model"
                     + " registry is unreachable; retry later", "registry_unavailable"));
         } else {
-            relay.recordRejected(requestId, correlationId, userId, apiKeyId, source, p.metadata(), kind,
-                    p.stream(), modelName, startedAt, startNanos, "model_not_found");
-            send(rc, ApiError.modelNotFound(modelName));
+            rejected(request, "model_not_found");
+            send(rc, ServiceError.modelNotFound(modelName));
         }
+    }
+
+    private void rejected(RelayRequest request, String errorType) {
+        outcomes.rejected(request.envelope(), request.metadata(), request.source(), request.clientStream(),
+                request.model(), errorType);
     }
 
     /** {@code GET /v1/models}: the running models in OpenAI's list shape. */
     private void models(RoutingContext rc) {
         if (identity(rc) == null) {
-            send(rc, ApiError.unauthorized("a bearer token or Parley API key is required"));
+            send(rc, ServiceError.unauthorized("a bearer token or Parley API key is required"));
             return;
         }
         ObjectNode root = mapper.createObjectNode();
@@ -371,23 +370,24 @@ public class OpenAiRoutes {
         return null;
     }
 
-    private static Optional<StreamTranslator> translator(EndpointKind kind, String model) {
+    /** The API pair a client of {@code kind} is translated by; empty for the upstream's own APIs. */
+    private static Optional<Translation> translation(EndpointKind kind) {
         return switch (kind) {
-            case MESSAGES -> Optional.of(new OpenAiToAnthropicTranslator(model));
-            case RESPONSES -> Optional.of(new OpenAiToResponsesTranslator(model));
+            case MESSAGES -> Optional.of(MessagesTranslation.INSTANCE);
+            case RESPONSES -> Optional.of(ResponsesTranslation.INSTANCE);
             default -> Optional.empty();
         };
     }
 
     /** Answers an error in the shape of the API the client speaks (Anthropic's on {@code /v1/messages}). */
-    static void send(RoutingContext rc, ApiError error) {
+    static void send(RoutingContext rc, ServiceError error) {
         if (rc.response().ended() || rc.response().closed()) {
             return;
         }
         String body = EndpointKind.MESSAGES.path().equals(rc.request().path())
                 ? new OpenAiToAnthropicTranslator(null).errorBody(error)
                 : error.toJson();
-        rc.response().setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
+        rc.response().setStatusCode(HttpErrors.status(error)).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body);
     }
 
     private static String headerOr(RoutingContext rc, String name, String fallback) {

@@ -63,7 +63,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
                 .addRole("user")
                 .addAttribute(API_KEY_ID, key.id());
         if (key.ownerSub() != null) {
-            identity.addAttribute(Caller.API_KEY_SUBJECT, key.ownerSub());
+            identity.addAttribute(Callers.API_KEY_SUBJECT, key.ownerSub());
         }
         return identity.build();
     }

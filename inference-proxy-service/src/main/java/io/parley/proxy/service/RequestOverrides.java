@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
-
 /**
  * Per-call overrides (design §4 envelope): the JSON object of the {@code X-Parley-Overrides} request header, merged key by
  * key over the upstream chat-completions (or completions) body just before it is forwarded. The override wins; a
@@ -41,7 +39,7 @@ public final class RequestOverrides {
     /**
      * Parses the header value.
      *
-     * @throws ApiError 400 {@code invalid_request_error} with {@code param = X-Parley-Overrides}
+     * @throws ServiceError 400 {@code invalid_request_error} with {@code param = X-Parley-Overrides}
      */
     public static RequestOverrides parse(String header) {
         if (header.length() > MAX_LENGTH) {
@@ -97,7 +95,7 @@ public final class RequestOverrides {
         }
     }
 
-    private static ApiError invalid(String message) {
-        return ApiError.badRequest(message, HEADER, "invalid_overrides");
+    private static ServiceError invalid(String message) {
+        return ServiceError.badRequest(message, HEADER, "invalid_overrides");
     }
 }

@@ -1,17 +1,16 @@
 package io.parley.proxy.stream;
 
-import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Optional;
-import java.util.Set;
+import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.parley.proxy.client.RegistryModel;
-import io.parley.proxy.client.RegistryModel.Endpoint;
-import io.parley.proxy.rest.ApiError;
-import io.parley.proxy.service.UpstreamCredentials;
+import io.parley.proxy.metrics.ProxyMetrics;
+import io.parley.proxy.service.ServiceError;
+import io.parley.proxy.sse.ChunkInspector;
+import io.parley.proxy.sse.SseEventSplitter;
 import io.parley.proxy.translate.StreamTranslator;
 import io.parley.proxy.usage.UsageEvent;
 import io.parley.proxy.usage.UsageSpool;
@@ -19,122 +18,90 @@ import io.quarkus.logging.Log;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.ext.web.RoutingContext;
 
 /**
- * One proxied call: picks an endpoint, sends the request, relays the answer event by event, measures, and records usage
- * exactly once. All methods run on the request's event loop; nothing blocks.
+ * One proxied call, coordinated: its upstream side ({@link UpstreamAttempt}: endpoint, connect, the one retry path),
+ * its client side ({@link ClientStreamWriter}: batching, back-pressure, error events), its figures ({@link CallMeter})
+ * and its end ({@link CallOutcomes}: usage exactly once, metrics, limits). What it does itself: route the upstream's
+ * answer (stream, whole answer, refusal), look at each event (content, usage, error, translation), and end the call on
+ * its timers (first token, idle, maximum duration) or the shutdown. All methods run on the request's event loop; nothing
+ * blocks.
  *
  * <p>
- * Retries happen only before the first upstream byte (connect failures and 5xx, on another endpoint). Once the upstream
- * answered 200 the call is committed: a later failure ends the stream with an error event after what was already sent.
+ * Retries happen only before the first upstream byte. Once the upstream answered 200 the call is committed: a later
+ * failure ends the stream with an error event after what was already sent.
  */
-final class RelayCall {
+final class RelayCall implements UpstreamAttempt.Listener {
 
-    private static final String ERROR_EVENT_PREFIX = "data: ";
-    /** Non-streamed answers larger than this are written in slices of this size. */
-    private static final int NON_STREAM_SLICE = 64 * 1024;
+    /** The call's time limits ({@code parley.proxy.upstream.*}, {@code parley.proxy.limits.max-stream-duration}). */
+    record Timeouts(Duration firstToken, Duration response, Duration idle, Duration maxStreamDuration) {
+    }
 
-    private final RelayService svc;
-    private final RoutingContext rc;
-    private final HttpServerResponse out;
-    private final CallContext call;
+    private final RelayRequest request;
     private final RegistryModel model;
-    private final Set<String> tried = new HashSet<>();
-    private final SseEventSplitter splitter = new SseEventSplitter();
+    private final Vertx vertx;
+    private final Timeouts timeouts;
+    private final CallOutcomes outcomes;
+    private final ProxyMetrics metrics;
+    private final ObjectMapper mapper;
+    private final RelayService registry;
+    private final UpstreamAttempt upstream;
+    private final UpstreamErrors upstreamErrors;
+    private final ClientStreamWriter client;
     /** Present when the client speaks another API; then chunks are parsed and re-encoded by it. */
     private final StreamTranslator translator;
-    private ObjectNode lastUsage;
+    private final SseEventSplitter splitter = new SseEventSplitter();
+    /** TTFT, token counts and rate, latency: what the usage event and the usage object carry. */
+    private final CallMeter meter;
+    private final long idleTimeoutMillis;
 
-    private String endpointUrl;
-    private HttpClientRequest upstreamRequest;
     private HttpClientResponse upstreamResponse;
-    private int attempts;
-    /** An endpoint was passed over because its API key is not available (UpstreamCredentials). */
-    private boolean keyUnavailable;
+    private ObjectNode lastUsage;
     private long timer = -1;
     /** Ends the call at {@code limits.max-stream-duration}; armed once at the start. */
     private long durationTimer = -1;
     private boolean finished;
-    private boolean clientBytesSent;
     private boolean upstreamErrorEvent;
     private boolean streamOpen;
-    /** Set before the proxy itself resets the upstream, so the resulting failure callbacks are ignored. */
-    private boolean upstreamClosedByProxy;
-
-    private final long idleTimeoutMillis;
-    /** TTFT, token counts and rate, latency: what the usage event and the usage object carry. */
-    private final CallMeter meter;
-    private long lastChunkNanos;
-    /** Events of the upstream chunk being split, written once at its end. */
-    private Buffer batch;
-    private boolean batchOwned;
-    private boolean batching;
     private boolean pendingTtftMetric;
-
+    private long lastChunkNanos;
     /** The upstream's answer is complete; what remains is writing its last bytes to the client. */
     private boolean upstreamDone;
-    /** Response body bytes the client's connection accepted (write futures that succeeded). */
-    private long bytesDelivered;
-    private boolean bodyStarted;
     private UsageSpool.Ticket ticket;
     /** The event loop context of this call: the drain at shutdown ends the call there. */
     private Context context;
 
-    RelayCall(RelayService svc, RoutingContext rc, CallContext call) {
-        this.svc = svc;
-        this.rc = rc;
-        this.out = rc.response();
-        this.call = call;
-        this.model = call.model();
-        this.translator = call.translator().orElse(null);
-        this.idleTimeoutMillis = svc.config.upstream().idleTimeout().toMillis();
-        this.meter = new CallMeter(System::nanoTime, call.startNanos(), call.clientStream(), call.promptTokensEstimate());
+    RelayCall(RelayRequest request, RegistryModel model, HttpServerResponse out, Vertx vertx, Timeouts timeouts,
+            UpstreamConnector upstreams, CallOutcomes outcomes, ProxyMetrics metrics, ObjectMapper mapper,
+            ErrorStatus errorStatus, RelayService registry) {
+        this.request = request;
+        this.model = model;
+        this.vertx = vertx;
+        this.timeouts = timeouts;
+        this.outcomes = outcomes;
+        this.metrics = metrics;
+        this.mapper = mapper;
+        this.registry = registry;
+        this.translator = request.translation().map(t -> t.answer(request.model())).orElse(null);
+        this.client = new ClientStreamWriter(out, translator, errorStatus);
+        this.upstream = upstreams.open(request, model, this);
+        this.upstreamErrors = upstreams.errors();
+        this.idleTimeoutMillis = timeouts.idle().toMillis();
+        this.meter = new CallMeter(System::nanoTime, request.envelope().startNanos(), request.clientStream(),
+                request.promptTokensEstimate());
     }
 
     void start() {
         context = Vertx.currentContext();
-        out.closeHandler(v -> onClientClosed());
-        svc.metrics.streamOpened();
+        client.onClose(this::onClientClosed);
+        metrics.streamOpened();
         streamOpen = true;
-        ticket = svc.recorder.started(usageEvent(UsageEvent.INTERRUPTED, "proxy_stopped", null, null, null,
-                call.promptTokensEstimate(), 0, null));
-        svc.opened(this);
-        long maxMillis = svc.config.limits().maxStreamDuration().toMillis();
-        durationTimer = svc.vertx.setTimer(Math.max(1, maxMillis), id -> onMaxDuration());
-        attempt();
-    }
-
-    /**
-     * The call reached {@code limits.max-stream-duration}: the upstream is closed, a stream gets an OpenAI-shaped error
-     * event {@code max_stream_duration} after what it received (a call that sent nothing yet: the error as JSON), and
-     * the usage says {@code interrupted} with error type {@code max_stream_duration}.
-     */
-    private void onMaxDuration() {
-        durationTimer = -1;
-        if (finished) {
-            return;
-        }
-        Log.infof("[%s] ended at the maximum duration %s after %d content event(s)", call.correlationId(),
-                svc.config.limits().maxStreamDuration(), meter.contentEvents());
-        svc.metrics.limited("max_stream_duration", "call");
-        resetUpstream();
-        ApiError error = ApiError.maxStreamDuration(svc.config.limits().maxStreamDuration());
-        if (!clientBytesSent) {
-            sendError(error);
-        } else {
-            flushBatch();
-            if (!out.ended() && !out.closed()) {
-                out.end(errorEvent(error));
-            }
-        }
-        finish(UsageEvent.INTERRUPTED, "max_stream_duration");
+        ticket = outcomes.started(request, model);
+        registry.opened(this);
+        durationTimer = vertx.setTimer(Math.max(1, timeouts.maxStreamDuration().toMillis()), id -> onMaxDuration());
+        upstream.start();
     }
 
     /** Runs {@code action} on this call's event loop. */
@@ -147,6 +114,22 @@ final class RelayCall {
     }
 
     /**
+     * The call reached {@code limits.max-stream-duration}: the upstream is closed, a stream gets an OpenAI-shaped error
+     * event {@code max_stream_duration} after what it received (a call that sent nothing yet: the error as JSON), and
+     * the usage says {@code interrupted} with error type {@code max_stream_duration}.
+     */
+    private void onMaxDuration() {
+        durationTimer = -1;
+        if (finished) {
+            return;
+        }
+        Log.infof("[%s] ended at the maximum duration %s after %d content event(s)", request.correlationId(),
+                timeouts.maxStreamDuration(), meter.contentEvents());
+        metrics.limited("max_stream_duration", "call");
+        end(ServiceError.maxStreamDuration(timeouts.maxStreamDuration()), UsageEvent.INTERRUPTED, "max_stream_duration");
+    }
+
+    /**
      * The drain time at shutdown is over and this call is still open: a stream gets an error event
      * {@code server_shutting_down} after what it already received, a call that sent nothing yet gets 503; the upstream
      * is closed and the usage says {@code interrupted}.
@@ -155,176 +138,70 @@ final class RelayCall {
         if (finished) {
             return;
         }
-        Log.infof("[%s] interrupted by the shutdown after %d content event(s)", call.correlationId(), meter.contentEvents());
-        resetUpstream();
-        ApiError error = ApiError.shuttingDown();
-        if (!clientBytesSent) {
-            sendError(error);
-        } else {
-            flushBatch();
-            if (!out.ended() && !out.closed()) {
-                out.end(errorEvent(error));
-            }
-        }
-        finish(UsageEvent.INTERRUPTED, "server_shutting_down");
+        Log.infof("[%s] interrupted by the shutdown after %d content event(s)", request.correlationId(),
+                meter.contentEvents());
+        end(ServiceError.shuttingDown(), UsageEvent.INTERRUPTED, "server_shutting_down");
     }
 
-    // ---- connecting -------------------------------------------------------------------------------------------
+    // ---- the upstream's answer --------------------------------------------------------------------------------
 
-    private void attempt() {
-        Optional<Endpoint> picked = svc.balancer.pick(model.endpoints(), tried);
-        if (picked.isEmpty() && attempts == 0 && keyUnavailable) {
-            // every endpoint left needs an API key the proxy does not have (the reason is in the proxy's log)
-            failBeforeFirstByte(ApiError.unavailable("the upstream of model '" + model.name() + "' needs an API key"
-                    + " that is not available to the proxy; an admin finds the reason in the proxy's log",
-                    "upstream_credential_unavailable"), "upstream_credential_unavailable");
-            return;
-        }
-        if (picked.isEmpty()) {
-            failBeforeFirstByte(ApiError.badGateway("no reachable endpoint for model '" + model.name() + "'",
-                    "upstream_unavailable"), "upstream_unavailable");
-            return;
-        }
-        Endpoint endpoint = picked.get();
-        UpstreamCredentials.Lookup credential = svc.credentials.lookup(endpoint.credentialRef());
-        if (credential.unavailable().isPresent()) {
-            // not sent without its key: try another endpoint of the model
-            tried.add(endpoint.url());
-            keyUnavailable = true;
-            attempt();
-            return;
-        }
-        endpointUrl = endpoint.url();
-        tried.add(endpointUrl);
-        attempts++;
-        svc.balancer.acquire(endpointUrl);
-
-        RequestOptions options = svc.upstreamOptions(upstreamUri(endpointUrl, call.kind())).setMethod(HttpMethod.POST)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.ACCEPT, call.clientStream() ? "text/event-stream" : "application/json")
-                .putHeader("X-Correlation-Id", call.correlationId())
-                .putHeader("X-Request-Id", call.requestId());
-        credential.key().ifPresent(key -> options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key));
-
-        armTimer(call.clientStream() ? svc.config.upstream().firstTokenTimeout().toMillis()
-                : svc.config.upstream().responseTimeout().toMillis(), this::onFirstTokenTimeout);
-        svc.client().request(options).onComplete(ar -> {
-            if (finished) {
-                if (ar.succeeded()) {
-                    ar.result().reset();
-                }
-                return;
-            }
-            if (ar.failed()) {
-                onAttemptFailed(ar.cause(), "connect");
-                return;
-            }
-            upstreamRequest = ar.result();
-            upstreamRequest.send(call.upstreamBody()).onComplete(rar -> {
-                if (finished || upstreamClosedByProxy) {
-                    return;
-                }
-                if (rar.failed()) {
-                    onAttemptFailed(rar.cause(), "connect");
-                } else {
-                    onResponse(rar.result());
-                }
-            });
-        });
+    @Override
+    public void connecting() {
+        armTimer(request.clientStream() ? timeouts.firstToken().toMillis() : timeouts.response().toMillis(),
+                this::onFirstTokenTimeout);
     }
 
-    private void onAttemptFailed(Throwable cause, String reason) {
+    @Override
+    public void failed(ServiceError error, String errorType) {
         cancelTimer();
-        String failedUrl = endpointUrl; // releaseEndpoint() clears the field
-        svc.balancer.failure(failedUrl);
-        releaseEndpoint();
-        svc.metrics.upstreamError(model.name(), reason);
-        Log.warnf("[%s] upstream %s failed (attempt %d): %s", call.correlationId(), failedUrl, attempts,
-                cause.toString());
-        upstreamRequest = null;
-        if (attempts < svc.config.upstream().maxAttempts()
-                && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
-            svc.metrics.upstreamRetry(model.name(), reason);
-            attempt();
-            return;
-        }
-        failBeforeFirstByte(ApiError.badGateway("upstream for model '" + model.name() + "' unavailable: "
-                + cause.getMessage(), "upstream_unavailable"), "upstream_unavailable");
+        client.fail(error);
+        finish(UsageEvent.ERROR, errorType);
     }
 
-    private void onResponse(HttpClientResponse response) {
+    @Override
+    public void answered(HttpClientResponse response) {
         upstreamResponse = response;
         int status = response.statusCode();
-        if (status >= 500) {
-            response.body().onComplete(body -> {
-                if (finished || upstreamClosedByProxy) {
-                    return;
-                }
-                cancelTimer();
-                String failedUrl = endpointUrl; // releaseEndpoint() clears the field
-                svc.balancer.failure(failedUrl);
-                releaseEndpoint();
-                svc.metrics.upstreamError(model.name(), "status_" + status);
-                upstreamRequest = null;
-                upstreamResponse = null;
-                Log.warnf("[%s] upstream %s answered %d (attempt %d)", call.correlationId(), failedUrl, status,
-                        attempts);
-                if (attempts < svc.config.upstream().maxAttempts()
-                        && svc.balancer.pick(model.endpoints(), tried).isPresent()) {
-                    svc.metrics.upstreamRetry(model.name(), "status_" + status);
-                    attempt();
-                    return;
-                }
-                String detail = body.succeeded() ? upstreamMessage(body.result()) : null;
-                failBeforeFirstByte(ApiError.badGateway("upstream for model '" + model.name() + "' answered " + status
-                        + (detail == null ? "" : ": " + detail), "upstream_error"), "upstream_" + status);
-            });
-            return;
-        }
-        svc.balancer.success(endpointUrl);
         if (status >= 400) {
             response.body().onComplete(body -> {
-                if (finished || upstreamClosedByProxy) {
+                if (finished || upstream.stopped()) {
                     return;
                 }
                 cancelTimer();
-                Buffer payload = body.succeeded() ? body.result() : Buffer.buffer();
-                svc.metrics.upstreamError(model.name(), "status_" + status);
-                if (translator != null) {
-                    String detail = upstreamMessage(payload);
-                    out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                            .end(translator.errorBody(new ApiError(status, detail, "invalid_request_error", null, null)));
-                } else if (looksLikeOpenAiError(payload)) {
-                    out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(payload);
-                } else {
-                    ApiError error = new ApiError(status, "upstream rejected the request: "
-                            + payload.toString(StandardCharsets.UTF_8), "invalid_request_error", null, "upstream_rejected");
-                    out.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(error.toJson());
-                }
+                metrics.upstreamError(model.name(), "status_" + status);
+                refused(status, body.succeeded() ? body.result() : Buffer.buffer());
                 finish(UsageEvent.ERROR, "upstream_" + status);
             });
-            return;
-        }
-        if (call.clientStream()) {
-            out.setStatusCode(200);
-            out.setChunked(true);
-            out.putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream");
-            out.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
-            out.putHeader("X-Accel-Buffering", "no");
+        } else if (request.clientStream()) {
+            client.openEventStream();
             response.handler(this::onChunk);
             response.endHandler(v -> onUpstreamEnd());
             response.exceptionHandler(this::onStreamFailure);
         } else {
             response.body().onComplete(body -> {
-                if (finished || upstreamClosedByProxy) {
+                if (finished || upstream.stopped()) {
                     return;
                 }
                 if (body.failed()) {
                     onStreamFailure(body.cause());
                 } else {
-                    onNonStreamBody(response, body.result());
+                    onWholeAnswer(response.statusCode(), body.result());
                 }
             });
+        }
+    }
+
+    /** The upstream refused the call (4xx): its status and message in the client's API. */
+    private void refused(int status, Buffer payload) {
+        if (translator != null) {
+            client.refused(status, translator.errorBody(
+                    ServiceError.upstreamRefused(status, upstreamErrors.message(payload), "invalid_request_error", null)));
+        } else if (upstreamErrors.isOpenAiError(payload)) {
+            client.refused(status, payload);
+        } else {
+            client.refused(status, ServiceError.upstreamRefused(status, "upstream rejected the request: "
+                    + payload.toString(java.nio.charset.StandardCharsets.UTF_8), "invalid_request_error",
+                    "upstream_rejected").toJson());
         }
     }
 
@@ -335,22 +212,14 @@ final class RelayCall {
             return;
         }
         lastChunkNanos = System.nanoTime();
-        batching = true;
+        client.beginChunk();
         splitter.feed(chunk, this::onEvent);
-        batching = false;
-        flushBatch();
+        client.endChunk();
         if (pendingTtftMetric) {
             pendingTtftMetric = false;
-            svc.metrics.ttft(model.name(), meter.ttftNanos());
+            metrics.ttft(model.name(), meter.ttftNanos());
         }
-        if (!finished && out.writeQueueFull()) {
-            upstreamResponse.pause();
-            out.drainHandler(v -> {
-                if (!finished) {
-                    upstreamResponse.resume();
-                }
-            });
-        }
+        client.throttle(upstreamResponse, () -> finished);
     }
 
     private void onEvent(Buffer event, byte[] bytes, int offset, int length) {
@@ -375,21 +244,14 @@ final class RelayCall {
             onUsageEvent(event);
             return;
         }
-        write(event);
+        client.write(event);
     }
 
     private void translate(Buffer event, int flags) {
         if ((flags & ChunkInspector.DONE) != 0) {
             return;
         }
-        String data = ChunkInspector.data(event);
-        JsonNode root;
-        try {
-            root = data == null ? null : svc.mapper.readTree(data);
-        } catch (Exception e) {
-            root = null;
-        }
-        if (!(root instanceof ObjectNode chunk)) {
+        if (!(parse(event) instanceof ObjectNode chunk)) {
             return;
         }
         if (chunk.get("usage") instanceof ObjectNode usage) {
@@ -399,31 +261,34 @@ final class RelayCall {
         }
         Buffer translated = translator.chunk(chunk);
         if (translated.length() > 0) {
-            write(translated);
+            client.write(translated);
         }
     }
 
+    /** The usage chunk: counted, and relayed with the server's figures if the client asked for usage. */
     private void onUsageEvent(Buffer event) {
-        String data = ChunkInspector.data(event);
-        JsonNode root;
-        try {
-            root = data == null ? null : svc.mapper.readTree(data);
-        } catch (Exception e) {
-            root = null;
-        }
-        if (!(root instanceof ObjectNode chunk) || !(chunk.get("usage") instanceof ObjectNode usage)) {
-            write(event);
+        if (!(parse(event) instanceof ObjectNode chunk) || !(chunk.get("usage") instanceof ObjectNode usage)) {
+            client.write(event);
             return;
         }
         meter.usage(usage);
         JsonNode choices = chunk.get("choices");
         boolean hasChoices = choices != null && choices.isArray() && !choices.isEmpty();
-        if (call.clientWantsUsage()) {
+        if (request.clientWantsUsage()) {
             meter.addServerMetrics(usage);
-            write(Buffer.buffer("data: " + chunk + "\n\n"));
+            client.write(Buffer.buffer("data: " + chunk + "\n\n"));
         } else if (hasChoices) {
             chunk.remove("usage");
-            write(Buffer.buffer("data: " + chunk + "\n\n"));
+            client.write(Buffer.buffer("data: " + chunk + "\n\n"));
+        }
+    }
+
+    private JsonNode parse(Buffer event) {
+        String data = ChunkInspector.data(event);
+        try {
+            return data == null ? null : mapper.readTree(data);
+        } catch (Exception e) {
+            return null;
         }
     }
 
@@ -433,9 +298,9 @@ final class RelayCall {
         }
         Buffer rest = splitter.remainder();
         if (translator != null) {
-            write(translator.end(lastUsage));
+            client.write(translator.end(lastUsage));
         } else if (rest != null && rest.length() > 0) {
-            write(rest);
+            client.write(rest);
         }
         meter.upstreamEnded();
         upstreamDone = true;
@@ -443,7 +308,7 @@ final class RelayCall {
         String status = upstreamErrorEvent ? UsageEvent.ERROR : UsageEvent.OK;
         String errorType = upstreamErrorEvent ? "upstream_error_event" : null;
         // the call ends when its last byte is written to the client (usage as the client saw it)
-        out.end().onComplete(ar -> {
+        client.end().onComplete(ar -> {
             if (ar.succeeded()) {
                 finish(status, errorType);
             } else {
@@ -453,27 +318,51 @@ final class RelayCall {
     }
 
     private void onStreamFailure(Throwable cause) {
-        if (finished || upstreamClosedByProxy) {
+        if (finished || upstream.stopped()) {
             return;
         }
-        svc.metrics.upstreamError(model.name(), "stream_broken");
-        Log.warnf("[%s] upstream %s failed mid-stream after %d content event(s): %s", call.correlationId(), endpointUrl,
-                meter.contentEvents(), cause.toString());
-        endWithError(ApiError.badGateway("upstream connection lost: " + cause.getMessage(), "upstream_disconnected"),
-                "upstream_disconnected");
+        metrics.upstreamError(model.name(), "stream_broken");
+        Log.warnf("[%s] upstream %s failed mid-stream after %d content event(s): %s", request.correlationId(),
+                upstream.endpointUrl(), meter.contentEvents(), cause.toString());
+        end(ServiceError.badGateway("upstream connection lost: " + cause.getMessage(), "upstream_disconnected"),
+                UsageEvent.ERROR, "upstream_disconnected");
     }
+
+    // ---- a non-streamed answer --------------------------------------------------------------------------------
+
+    private void onWholeAnswer(int status, Buffer body) {
+        meter.wholeAnswer();
+        JsonNode root;
+        try {
+            root = mapper.readTree(body.getBytes());
+        } catch (Exception e) {
+            root = null;
+        }
+        Buffer answer;
+        if (root instanceof ObjectNode object && object.get("usage") instanceof ObjectNode usage) {
+            meter.counts(usage);
+            meter.addServerMetrics(usage);
+            answer = Buffer.buffer(translator != null ? translator.response(object).toString() : object.toString());
+        } else {
+            answer = body;
+        }
+        upstreamDone = true;
+        client.answer(status, answer).onComplete(ar -> finish(ar.succeeded() ? UsageEvent.OK
+                : UsageEvent.CLIENT_DISCONNECTED, ar.succeeded() ? null : "client_disconnected"));
+    }
+
+    // ---- timers and the client leaving ------------------------------------------------------------------------
 
     private void onFirstTokenTimeout() {
         if (finished) {
             return;
         }
-        svc.metrics.upstreamError(model.name(), "timeout");
-        if (!clientBytesSent && upstreamResponse == null) {
-            svc.balancer.failure(endpointUrl);
+        metrics.upstreamError(model.name(), "timeout");
+        if (!client.started()) {
+            upstream.timedOut();
         }
-        endWithError(ApiError.gatewayTimeout("model '" + model.name() + "' did not answer within "
-                + (call.clientStream() ? svc.config.upstream().firstTokenTimeout()
-                        : svc.config.upstream().responseTimeout())),
+        end(ServiceError.gatewayTimeout("model '" + model.name() + "' did not answer within "
+                + (request.clientStream() ? timeouts.firstToken() : timeouts.response())), UsageEvent.ERROR,
                 "upstream_timeout");
     }
 
@@ -490,27 +379,9 @@ final class RelayCall {
             armTimer(remainingMillis, this::onIdleCheck);
             return;
         }
-        svc.metrics.upstreamError(model.name(), "idle_timeout");
-        endWithError(ApiError.gatewayTimeout("model '" + model.name() + "' sent nothing for "
-                + svc.config.upstream().idleTimeout()), "upstream_idle_timeout");
-    }
-
-    /**
-     * Ends the call with an error: JSON if nothing reached the client yet, else an SSE error event after the partial output.
-     */
-    private void endWithError(ApiError error, String errorType) {
-        resetUpstream();
-        if (!clientBytesSent) {
-            sendError(error);
-        } else {
-            out.end(errorEvent(error));
-        }
-        finish(UsageEvent.ERROR, errorType);
-    }
-
-    private Buffer errorEvent(ApiError error) {
-        return translator != null ? translator.error(error)
-                : Buffer.buffer(ERROR_EVENT_PREFIX + error.toJson() + "\n\n");
+        metrics.upstreamError(model.name(), "idle_timeout");
+        end(ServiceError.gatewayTimeout("model '" + model.name() + "' sent nothing for " + timeouts.idle()),
+                UsageEvent.ERROR, "upstream_idle_timeout");
     }
 
     private void onClientClosed() {
@@ -519,126 +390,26 @@ final class RelayCall {
         }
         if (upstreamDone) {
             // the answer was complete, but the client left before all of it was written to it
-            Log.infof("[%s] client went away after %d of the answer's bytes", call.correlationId(), bytesDelivered);
+            Log.infof("[%s] client went away after %d of the answer's bytes", request.correlationId(),
+                    client.bytesDelivered());
             finish(UsageEvent.CLIENT_DISCONNECTED, "client_disconnected");
             return;
         }
-        Log.infof("[%s] client went away after %d content event(s); closing upstream", call.correlationId(),
+        Log.infof("[%s] client went away after %d content event(s); closing upstream", request.correlationId(),
                 meter.contentEvents());
-        finish(svc.shuttingDown() ? UsageEvent.INTERRUPTED : UsageEvent.CANCELLED,
-                svc.shuttingDown() ? "server_shutting_down" : null);
-        resetUpstream();
+        boolean shutdown = registry.shuttingDown();
+        finish(shutdown ? UsageEvent.INTERRUPTED : UsageEvent.CANCELLED, shutdown ? "server_shutting_down" : null);
+        upstream.reset();
     }
 
-    // ---- non-streaming ----------------------------------------------------------------------------------------
+    // ---- the end ----------------------------------------------------------------------------------------------
 
-    private void onNonStreamBody(HttpClientResponse response, Buffer body) {
-        meter.wholeAnswer();
-        JsonNode root;
-        try {
-            root = svc.mapper.readTree(body.getBytes());
-        } catch (Exception e) {
-            root = null;
-        }
-        out.setStatusCode(response.statusCode());
-        out.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        Buffer answer;
-        if (root instanceof ObjectNode object && object.get("usage") instanceof ObjectNode usage) {
-            meter.counts(usage);
-            meter.addServerMetrics(usage);
-            answer = Buffer.buffer(translator != null ? translator.response(object).toString() : object.toString());
-        } else {
-            answer = body;
-        }
-        clientBytesSent = true;
-        bodyStarted = true;
-        upstreamDone = true;
-        // a large answer goes out in slices, so what the client's connection accepted before it left is known
-        int length = answer.length();
-        int sent = 0;
-        if (length > NON_STREAM_SLICE) {
-            out.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(length));
-            for (; sent + NON_STREAM_SLICE < length; sent += NON_STREAM_SLICE) {
-                send(answer.slice(sent, sent + NON_STREAM_SLICE));
-            }
-        }
-        int last = length - sent;
-        out.end(sent == 0 ? answer : answer.slice(sent, length)).onComplete(ar -> {
-            if (ar.succeeded()) {
-                bytesDelivered += last;
-                finish(UsageEvent.OK, null);
-            } else {
-                finish(UsageEvent.CLIENT_DISCONNECTED, "client_disconnected");
-            }
-        });
-    }
-
-    // ---- helpers ----------------------------------------------------------------------------------------------
-
-    /**
-     * Writes to the client; while one upstream chunk is being split, its events are gathered and written (and flushed)
-     * once at the end of the chunk instead of once per event.
-     */
-    private void write(Buffer data) {
-        clientBytesSent = true;
-        if (!batching) {
-            flushBatch();
-            send(data);
-        } else if (batch == null) {
-            batch = data;
-        } else {
-            if (!batchOwned) {
-                batch = Buffer.buffer(batch.length() + data.length() + 64).appendBuffer(batch);
-                batchOwned = true;
-            }
-            batch.appendBuffer(data);
-        }
-    }
-
-    private void flushBatch() {
-        if (batch != null) {
-            Buffer data = batch;
-            batch = null;
-            batchOwned = false;
-            if (!out.ended() && !out.closed()) {
-                send(data);
-            }
-        }
-    }
-
-    /** Writes to the client and counts the bytes once its connection accepted them. */
-    private void send(Buffer data) {
-        bodyStarted = true;
-        int length = data.length();
-        out.write(data).onSuccess(v -> bytesDelivered += length);
-    }
-
-    private void failBeforeFirstByte(ApiError error, String errorType) {
+    /** Ends the call early: the upstream is closed, the client gets {@code error} (JSON or an event), usage is written. */
+    private void end(ServiceError error, String status, String errorType) {
         cancelTimer();
-        if (!clientBytesSent) {
-            sendError(error);
-        } else {
-            out.end(errorEvent(error));
-        }
-        finish(UsageEvent.ERROR, errorType);
-    }
-
-    private void sendError(ApiError error) {
-        if (out.ended() || out.closed()) {
-            return;
-        }
-        out.setChunked(false);
-        out.headers().remove(HttpHeaders.CACHE_CONTROL).remove("X-Accel-Buffering");
-        out.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(translator != null ? translator.errorBody(error) : error.toJson());
-    }
-
-    private void resetUpstream() {
-        cancelTimer();
-        upstreamClosedByProxy = true;
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        upstream.reset();
+        client.fail(error);
+        finish(status, errorType);
     }
 
     private void finish(String status, String errorType) {
@@ -648,44 +419,23 @@ final class RelayCall {
         finished = true;
         cancelTimer();
         if (durationTimer >= 0) {
-            svc.vertx.cancelTimer(durationTimer);
+            vertx.cancelTimer(durationTimer);
             durationTimer = -1;
         }
-        releaseEndpoint();
+        upstream.done();
         if (streamOpen) {
             streamOpen = false;
-            svc.metrics.streamClosed();
+            metrics.streamClosed();
         }
-        svc.closed(this);
+        registry.closed(this);
         // latency as the client saw it: until now, when its last byte was written (or it left)
-        CallMeter.Summary m = meter.summary(status);
-        svc.metrics.call(model.name(), call.kind().usageName(), status, m.durationNanos(), m.promptTokens(),
-                m.completionTokens());
-        svc.limits.tokensUsed(call.caller(), call.apiKeyId(), (long) m.promptTokens() + m.completionTokens());
-        svc.recorder.record(usageEvent(status, errorType, m.ttftMs(), m.latencyMs(), m.tokensPerSecond(),
-                m.promptTokens(), m.completionTokens(), bodyStarted ? bytesDelivered : null), true, ticket);
-    }
-
-    private UsageEvent usageEvent(String status, String errorType, Double ttftMs, Double latencyMs, Double tps,
-            int prompt, int completion, Long delivered) {
-        return new UsageEvent(call.requestId(), call.startedAt().toString(), call.caller().name(),
-                call.caller().recordedSubject().orElse(null), null, call.apiKeyId(),
-                model.name(), model.engineType(), model.deployment(), call.kind().usageName(), call.clientStream(),
-                prompt, completion, ttftMs, latencyMs, tps, status, errorType, call.correlationId(), call.metadata(),
-                call.source(), call.attachments(), delivered);
-    }
-
-    private void releaseEndpoint() {
-        if (endpointUrl != null) {
-            svc.balancer.release(endpointUrl);
-            endpointUrl = null;
-        }
+        outcomes.ended(request, model, status, errorType, meter.summary(status), client.delivered(), ticket);
     }
 
     /** Always called on the call's event loop, so the timer fires there too. */
     private void armTimer(long millis, Runnable action) {
         cancelTimer();
-        timer = svc.vertx.setTimer(Math.max(1, millis), id -> {
+        timer = vertx.setTimer(Math.max(1, millis), id -> {
             if (timer == id) {
                 timer = -1;
                 action.run();
@@ -695,43 +445,8 @@ final class RelayCall {
 
     private void cancelTimer() {
         if (timer >= 0) {
-            svc.vertx.cancelTimer(timer);
+            vertx.cancelTimer(timer);
             timer = -1;
         }
-    }
-
-    static String upstreamUri(String base, EndpointKind kind) {
-        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        String path = kind.upstreamPath();
-        if (b.endsWith("/v1")) {
-            path = path.substring(3);
-        }
-        return b + path;
-    }
-
-    private boolean looksLikeOpenAiError(Buffer payload) {
-        try {
-            JsonNode node = svc.mapper.readTree(payload.getBytes());
-            return node != null && node.has("error");
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    private String upstreamMessage(Buffer payload) {
-        String text = payload.toString(StandardCharsets.UTF_8);
-        try {
-            JsonNode node = svc.mapper.readTree(text);
-            JsonNode message = node.path("error").path("message");
-            if (message.isTextual()) {
-                return message.asText();
-            }
-            if (node.path("message").isTextual()) {
-                return node.path("message").asText();
-            }
-        } catch (Exception e) {
-            // not JSON
-        }
-        return text.length() > 200 ? text.substring(0, 200) : text;
     }
 }

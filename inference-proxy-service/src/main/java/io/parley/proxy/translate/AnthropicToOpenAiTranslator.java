@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.ServiceError;
 
 /**
  * Anthropic Messages request → OpenAI chat completions request: system prompt first, text, {@code image} (base64 → a
@@ -33,7 +33,7 @@ public final class AnthropicToOpenAiTranslator {
         }
         JsonNode input = messages.get("messages");
         if (input == null || !input.isArray()) {
-            throw ApiError.badRequest("messages: field required", "messages", null);
+            throw ServiceError.badRequest("messages: field required", "messages", null);
         }
         for (JsonNode message : input) {
             ObjectNode m = out.addObject();
@@ -54,7 +54,7 @@ public final class AnthropicToOpenAiTranslator {
                     } else if (type.equals("document")) {
                         parts.add(document(block));
                     } else {
-                        throw ApiError.badRequest("content block type '" + type + "' is not supported yet", "messages",
+                        throw ServiceError.badRequest("content block type '" + type + "' is not supported yet", "messages",
                                 null);
                     }
                 }
@@ -97,7 +97,7 @@ public final class AnthropicToOpenAiTranslator {
         switch (source.path("type").asText()) {
             case "base64" -> part.putObject("image_url").put("url", dataUrl(source));
             case "url" -> part.putObject("image_url").put("url", source.path("url").asText());
-            default -> throw ApiError.badRequest("image source type '" + source.path("type").asText()
+            default -> throw ServiceError.badRequest("image source type '" + source.path("type").asText()
                     + "' is not supported (base64 or url)", "messages", null);
         }
         return part;
@@ -123,7 +123,7 @@ public final class AnthropicToOpenAiTranslator {
                 part.put("type", "text");
                 part.put("text", source.path("data").asText());
             }
-            default -> throw ApiError.badRequest("document source type '" + source.path("type").asText()
+            default -> throw ServiceError.badRequest("document source type '" + source.path("type").asText()
                     + "' is not supported (base64 or text)", "messages", null);
         }
         return part;

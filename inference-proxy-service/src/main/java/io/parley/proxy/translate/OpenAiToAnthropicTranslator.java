@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.ServiceError;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -156,7 +156,7 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
     }
 
     @Override
-    public Buffer error(ApiError error) {
+    public Buffer error(ServiceError error) {
         Buffer out = Buffer.buffer();
         event(out, "error", errorNode(error));
         return out;
@@ -185,17 +185,32 @@ public final class OpenAiToAnthropicTranslator implements StreamTranslator {
     }
 
     @Override
-    public String errorBody(ApiError error) {
+    public String errorBody(ServiceError error) {
         return errorNode(error).toString();
     }
 
-    private static ObjectNode errorNode(ApiError error) {
+    private static ObjectNode errorNode(ServiceError error) {
         ObjectNode root = JSON.createObjectNode();
         root.put("type", "error");
         ObjectNode e = root.putObject("error");
-        e.put("type", anthropicErrorType(error.status()));
+        e.put("type", anthropicErrorType(error));
         e.put("message", error.getMessage());
         return root;
+    }
+
+    /** Anthropic's error type for a kind of error (an upstream's refusal: for its status). */
+    static String anthropicErrorType(ServiceError error) {
+        return switch (error.kind()) {
+            case INVALID_REQUEST -> "invalid_request_error";
+            case TOO_LARGE -> "request_too_large";
+            case UNAUTHENTICATED -> "authentication_error";
+            case FORBIDDEN -> "permission_error";
+            case NOT_FOUND -> "not_found_error";
+            case RATE_LIMITED -> "rate_limit_error";
+            case UNAVAILABLE -> "overloaded_error";
+            case UPSTREAM_REFUSED -> anthropicErrorType(error.upstreamStatus());
+            default -> "api_error";
+        };
     }
 
     static String anthropicErrorType(int status) {

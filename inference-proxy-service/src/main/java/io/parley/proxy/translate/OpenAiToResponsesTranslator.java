@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.ServiceError;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -88,7 +88,7 @@ public final class OpenAiToResponsesTranslator implements StreamTranslator {
     }
 
     @Override
-    public Buffer error(ApiError error) {
+    public Buffer error(ServiceError error) {
         Buffer out = Buffer.buffer();
         ObjectNode e = JSON.createObjectNode();
         e.put("code", error.code());
@@ -113,7 +113,7 @@ public final class OpenAiToResponsesTranslator implements StreamTranslator {
     }
 
     @Override
-    public String errorBody(ApiError error) {
+    public String errorBody(ServiceError error) {
         return error.toJson();
     }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.ServiceError;
 
 /**
  * OpenAI Responses request → chat completions request: {@code instructions} as the system message, {@code input} (a
@@ -33,7 +33,7 @@ public final class ResponsesToOpenAiTranslator {
         }
         JsonNode input = responses.get("input");
         if (input == null || input.isNull()) {
-            throw ApiError.badRequest("input: field required", "input", null);
+            throw ServiceError.badRequest("input: field required", "input", null);
         }
         if (input.isTextual()) {
             ObjectNode m = messages.addObject();
@@ -43,7 +43,7 @@ public final class ResponsesToOpenAiTranslator {
             for (JsonNode item : input) {
                 String type = item.path("type").asText("message");
                 if (!type.equals("message")) {
-                    throw ApiError.badRequest("input item type '" + type + "' is not supported yet", "input", null);
+                    throw ServiceError.badRequest("input item type '" + type + "' is not supported yet", "input", null);
                 }
                 ObjectNode m = messages.addObject();
                 String role = item.path("role").asText("user");
@@ -65,7 +65,7 @@ public final class ResponsesToOpenAiTranslator {
                         case "input_image" -> parts.add(image(part));
                         case "input_file" -> parts.add(file(part));
                         case "input_audio" -> parts.add(audio(part));
-                        default -> throw ApiError.badRequest("content part type '" + partType
+                        default -> throw ServiceError.badRequest("content part type '" + partType
                                 + "' is not supported yet", "input", null);
                     }
                 }
@@ -87,7 +87,7 @@ public final class ResponsesToOpenAiTranslator {
     private static ObjectNode image(JsonNode part) {
         JsonNode url = part.get("image_url");
         if (url == null || !url.isTextual()) {
-            throw ApiError.badRequest("input_image needs an image_url (a URL or a data URL); file_id is not supported",
+            throw ServiceError.badRequest("input_image needs an image_url (a URL or a data URL); file_id is not supported",
                     "input", null);
         }
         ObjectNode p = JSON.createObjectNode();
@@ -104,7 +104,7 @@ public final class ResponsesToOpenAiTranslator {
     private static ObjectNode file(JsonNode part) {
         JsonNode data = part.get("file_data");
         if (data == null || !data.isTextual()) {
-            throw ApiError.badRequest("input_file needs file_data (a base64 data URL); file_id and file_url are not "
+            throw ServiceError.badRequest("input_file needs file_data (a base64 data URL); file_id and file_url are not "
                     + "supported", "input", null);
         }
         ObjectNode p = JSON.createObjectNode();
@@ -121,7 +121,7 @@ public final class ResponsesToOpenAiTranslator {
     private static ObjectNode audio(JsonNode part) {
         JsonNode audio = part.get("input_audio");
         if (!(audio instanceof ObjectNode) || !audio.path("data").isTextual()) {
-            throw ApiError.badRequest("input_audio needs input_audio.data (base64) and input_audio.format", "input",
+            throw ServiceError.badRequest("input_audio needs input_audio.data (base64) and input_audio.format", "input",
                     null);
         }
         ObjectNode p = JSON.createObjectNode();

@@ -2,7 +2,7 @@ package io.parley.proxy.translate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.rest.ApiError;
+import io.parley.proxy.service.ServiceError;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -18,11 +18,11 @@ public interface StreamTranslator {
     Buffer end(ObjectNode usage);
 
     /** SSE bytes of an error event ending a stream that already started. */
-    Buffer error(ApiError error);
+    Buffer error(ServiceError error);
 
     /** The complete non-streaming answer. */
     ObjectNode response(ObjectNode completion);
 
     /** An error answered before any byte, in this API's error shape. */
-    String errorBody(ApiError error);
+    String errorBody(ServiceError error);
 }

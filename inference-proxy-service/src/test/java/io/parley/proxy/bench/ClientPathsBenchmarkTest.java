@@ -23,8 +23,8 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 
 import io.parley.proxy.FakeServices;
-import io.parley.proxy.stream.ChunkInspector;
-import io.parley.proxy.stream.SseEventSplitter;
+import io.parley.proxy.sse.ChunkInspector;
+import io.parley.proxy.sse.SseEventSplitter;
 import io.parley.testsupport.PostgresResource;
 import io.parley.testsupport.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -42,12 +42,14 @@ import io.vertx.core.json.JsonObject;
 /**
  * Benchmark harness, not a test (skipped unless {@code -Dparley.bench=true}): the paths clients take into the proxy
  * (issue 17), each next to the direct simulator in the same run, interleaved with the order rotating per round, at c=1:
- * a raw client opening a new connection per call (direct, proxy with a Keycloak-style bearer JWT, proxy with a Parley
- * API key), and the official openai Java client with its keep-alive pool (direct, bearer, API key). After a warm-up of
+ * a raw client opening a new connection per call (direct, through the C byte relay of {@code src/test/c/tcp_relay.c}
+ * as the floor of any proxy on this machine, proxy with a Keycloak-style bearer JWT, proxy with a Parley API key; off
+ * with {@code -Dparley.bench.floor=false}), and the official openai Java client with its keep-alive pool (direct, bearer, API key). After a warm-up of
  * {@code parley.bench.warmup-seconds} (25) at 8-16 concurrent calls on every path, {@code parley.bench.calls} (400)
  * calls per path; prints {@code BENCH-PATH} lines: TTFT (first content event) p50/p99, added p50/p99 over the direct
  * path of the same client, and the test JVM's CPU per call (client and in-process proxy; the direct path's figure is
- * the client's own cost). Starts the packaged simulator on loopback; everything it starts is stopped at the end.
+ * the client's own cost), and {@code BENCH-GOAL} lines: the raw proxied paths against issue 17's goals relative to
+ * the floor (added p50 at most the floor's + 0.15 ms, added p99 at most twice the floor's). Starts the packaged simulator on loopback; everything it starts is stopped at the end.
  *
  * <pre>
  * mvn -B -q -pl model-simulator package -DskipTests   # once
@@ -63,6 +65,8 @@ class ClientPathsBenchmarkTest {
 
     enum Route {
         RAW_DIRECT,
+        /** The raw client through the C byte relay of {@code src/test/c/tcp_relay.c}: what any proxy must pay here. */
+        RAW_FLOOR,
         RAW_BEARER,
         RAW_API_KEY,
         SDK_DIRECT,
@@ -74,6 +78,8 @@ class ClientPathsBenchmarkTest {
     URL base;
 
     private int simPort;
+    private int floorPort;
+    private Process floor;
     private HttpClient raw;
     private String bearer;
     private String apiKey;
@@ -100,6 +106,11 @@ class ClientPathsBenchmarkTest {
             // a new connection per call, as the issue's table measures the raw client
             raw = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true));
             waitFor(() -> call(Route.RAW_DIRECT), "the simulator");
+            boolean withFloor = !"false".equals(System.getProperty("parley.bench.floor"));
+            if (withFloor) {
+                floor = startFloor();
+                waitFor(() -> call(Route.RAW_FLOOR), "the floor relay");
+            }
             FakeServices.announce(FakeServices.model("bench-fast", "Ready", null, "http://127.0.0.1:" + simPort));
             bearer = TestTokens.user("bench", "user");
             waitFor(() -> call(Route.RAW_BEARER), "the proxy's route to bench-fast");
@@ -117,9 +128,11 @@ class ClientPathsBenchmarkTest {
             long warmupEnd = System.nanoTime()
                     + TimeUnit.SECONDS.toNanos(Integer.getInteger("parley.bench.warmup-seconds", 25));
             int round = 0;
+            Route[] paths = java.util.Arrays.stream(Route.values()).filter(r -> withFloor || r != Route.RAW_FLOOR)
+                    .toArray(Route[]::new);
             while (System.nanoTime() < warmupEnd) {
                 int concurrency = 8 + (round++ % 9); // 8..16
-                for (Route p : Route.values()) {
+                for (Route p : paths) {
                     List<CompletableFuture<Double>> all = new ArrayList<>();
                     for (int i = 0; i < concurrency; i++) {
                         all.add(CompletableFuture.supplyAsync(() -> call(p)));
@@ -135,7 +148,7 @@ class ClientPathsBenchmarkTest {
             int calls = Integer.getInteger("parley.bench.calls", 400);
             Map<Route, List<Double>> ttft = new EnumMap<>(Route.class);
             Map<Route, Long> cpu = new EnumMap<>(Route.class);
-            Route[] paths = Route.values();
+            long floorCpu0 = floor == null ? 0 : floorCpu();
             for (int r = 0; r < calls; r++) {
                 for (int i = 0; i < paths.length; i++) {
                     Route p = paths[(i + r) % paths.length];
@@ -145,12 +158,30 @@ class ClientPathsBenchmarkTest {
                     ttft.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
                 }
             }
+            long floorCpu = floor == null ? 0 : floorCpu() - floorCpu0;
             for (Route p : paths) {
                 List<Double> own = ttft.get(p);
                 List<Double> direct = ttft.get(p.name().startsWith("RAW") ? Route.RAW_DIRECT : Route.SDK_DIRECT);
                 print("BENCH-PATH %-11s n=%d TTFT p50=%.3f p99=%.3f ms | added p50=%.3f p99=%.3f ms | test JVM CPU per call "
                         + "%.0f us", p, own.size(), pct(own, 50), pct(own, 99), pct(own, 50) - pct(direct, 50),
                         pct(own, 99) - pct(direct, 99), cpu.get(p) / 1e3 / own.size());
+            }
+            if (floor != null) {
+                List<Double> direct = ttft.get(Route.RAW_DIRECT);
+                List<Double> floored = ttft.get(Route.RAW_FLOOR);
+                double floorP50 = pct(floored, 50) - pct(direct, 50);
+                double floorP99 = pct(floored, 99) - pct(direct, 99);
+                print("BENCH-FLOOR process CPU per call %.0f us (its own process, not in the test JVM's figure)",
+                        floorCpu / 1e3 / floored.size());
+                for (Route p : List.of(Route.RAW_BEARER, Route.RAW_API_KEY)) {
+                    List<Double> own = ttft.get(p);
+                    double p50 = pct(own, 50) - pct(direct, 50);
+                    double p99 = pct(own, 99) - pct(direct, 99);
+                    // issue 17: added TTFT p50 <= floor + 0.15 ms, p99 <= 2x the floor's p99 (added over direct)
+                    print("BENCH-GOAL %-11s added p50 %.3f ms vs floor %.3f + 0.15 ms: %s | added p99 %.3f ms vs 2 x floor "
+                            + "%.3f ms: %s", p, p50, floorP50, p50 <= floorP50 + 0.15 ? "met" : "NOT met", p99, floorP99,
+                            p99 <= 2 * Math.max(floorP99, 0) ? "met" : "NOT met");
+                }
             }
             print("SETUP load average at the end %.2f", os.getSystemLoadAverage());
         } finally {
@@ -160,6 +191,12 @@ class ClientPathsBenchmarkTest {
             if (!sim.waitFor(10, TimeUnit.SECONDS)) {
                 sim.destroyForcibly();
             }
+            if (floor != null) {
+                floor.destroy();
+                if (!floor.waitFor(10, TimeUnit.SECONDS)) {
+                    floor.destroyForcibly();
+                }
+            }
         }
     }
 
@@ -167,7 +204,7 @@ class ClientPathsBenchmarkTest {
     private double call(Route path) {
         try {
             return switch (path) {
-                case RAW_DIRECT, RAW_BEARER, RAW_API_KEY -> rawCall(path).get(30, TimeUnit.SECONDS);
+                case RAW_DIRECT, RAW_FLOOR, RAW_BEARER, RAW_API_KEY -> rawCall(path).get(30, TimeUnit.SECONDS);
                 case SDK_DIRECT, SDK_BEARER, SDK_API_KEY -> sdkCall(sdks.get(path));
             };
         } catch (Exception e) {
@@ -178,9 +215,9 @@ class ClientPathsBenchmarkTest {
     private CompletableFuture<Double> rawCall(Route path) {
         CompletableFuture<Double> result = new CompletableFuture<>();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
-                .setPort(path == Route.RAW_DIRECT ? simPort : base.getPort()).setURI("/v1/chat/completions")
-                .putHeader("Content-Type", "application/json");
-        if (path != Route.RAW_DIRECT) {
+                .setPort(path == Route.RAW_DIRECT ? simPort : path == Route.RAW_FLOOR ? floorPort : base.getPort())
+                .setURI("/v1/chat/completions").putHeader("Content-Type", "application/json");
+        if (path != Route.RAW_DIRECT && path != Route.RAW_FLOOR) {
             options.putHeader("Authorization", "Bearer " + (path == Route.RAW_BEARER ? bearer : apiKey));
         }
         String payload = new JsonObject().put("model", "bench-fast").put("stream", true).put("messages",
@@ -234,6 +271,30 @@ class ClientPathsBenchmarkTest {
             throw new IllegalStateException("no content chunk");
         }
         return ttft;
+    }
+
+    /**
+     * Compiles and starts the C byte relay ({@code src/test/c/tcp_relay.c}, {@code cc -O2}) in front of the simulator:
+     * one epoll thread copying bytes, no HTTP parsing; it exits by itself after 30 minutes.
+     */
+    private Process startFloor() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "bench-floor"));
+        Path binary = dir.resolve("tcp_relay").toAbsolutePath();
+        Process cc = new ProcessBuilder("cc", "-O2", "-o", binary.toString(),
+                Path.of("src", "test", "c", "tcp_relay.c").toAbsolutePath().toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("cc.log").toFile()).start();
+        if (!cc.waitFor(60, TimeUnit.SECONDS) || cc.exitValue() != 0) {
+            throw new IllegalStateException("cc failed, see target/bench-floor/cc.log (or run with -Dparley.bench.floor=false)");
+        }
+        try (ServerSocket s = new ServerSocket(0)) {
+            floorPort = s.getLocalPort();
+        }
+        return new ProcessBuilder(binary.toString(), String.valueOf(floorPort), String.valueOf(simPort), "1800")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("paths-relay.log").toFile()).start();
+    }
+
+    private long floorCpu() {
+        return floor.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
     }
 
     private String createKey() throws Exception {

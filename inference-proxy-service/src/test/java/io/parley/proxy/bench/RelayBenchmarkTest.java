@@ -26,8 +26,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.parley.proxy.FakeServices;
 import io.parley.proxy.ProxyClient;
-import io.parley.proxy.stream.ChunkInspector;
-import io.parley.proxy.stream.SseEventSplitter;
+import io.parley.proxy.sse.ChunkInspector;
+import io.parley.proxy.sse.SseEventSplitter;
 import io.parley.testsupport.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -107,6 +107,10 @@ class RelayBenchmarkTest {
         FLOOR
     }
 
+    /** When the proxy process was started, and when it first streamed a call (its readiness for the curve). */
+    private long proxyStartedNanos;
+    private long proxyRoutedNanos;
+
     /** With {@code -Dparley.bench.floor=true}: the byte relay of {@code src/test/c/tcp_relay.c}, the floor of any proxy. */
     private Process floor;
     private int floorPort;
@@ -164,6 +168,10 @@ class RelayBenchmarkTest {
             print("SETUP proxy %s, native transport (epoll) %s, %d CPUs visible to this JVM",
                     proxyProcess != null ? "process pinned to CPU " + proxyCpu() : "in-process",
                     proxyVertx.isNativeTransportEnabled(), Runtime.getRuntime().availableProcessors());
+            if (proxyProcess != null && Boolean.getBoolean("parley.bench.warmup-curve")) {
+                warmupCurve();
+                return;
+            }
 
             // warm-up: JIT every path at every concurrency the measured phases use (connections for 1,024 streams
             // included), for at least parley.bench.warmup-seconds and, with the proxy as a process, until its JIT
@@ -242,6 +250,76 @@ class RelayBenchmarkTest {
     }
 
     // ---- measurements -----------------------------------------------------------------------------------------
+
+    /**
+     * The warm-up curve of a freshly started proxy process (issue 17: steady state within 60 s of readiness): from its
+     * first streamed call on, one direct and one proxied call at c=1 every {@code 1000 / parley.bench.curve-rate} ms
+     * (default 50 pairs per second) for {@code parley.bench.curve-seconds} (180); per 5 s window the added TTFT p50 and
+     * p99 over the direct calls of the same window, and the time from readiness to the first window from which every
+     * later window's added p50 stays within 25 % + 0.05 ms of the last 60 s's.
+     */
+    private void warmupCurve() throws Exception {
+        int seconds = Integer.getInteger("parley.bench.curve-seconds", 180);
+        int rate = Integer.getInteger("parley.bench.curve-rate", 50);
+        long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+        print("CURVE-SETUP proxy process started %.2f s before it streamed its first call (readiness); %d pairs/s for %d s",
+                (proxyRoutedNanos - proxyStartedNanos) / 1e9, rate, seconds);
+        int windows = seconds / 5;
+        List<List<Double>> direct = new ArrayList<>();
+        List<List<Double>> proxied = new ArrayList<>();
+        for (int w = 0; w < windows; w++) {
+            direct.add(new ArrayList<>());
+            proxied.add(new ArrayList<>());
+        }
+        long start = proxyRoutedNanos;
+        long next = System.nanoTime();
+        long cpu0 = childCpuNanos();
+        while (true) {
+            int w = (int) ((System.nanoTime() - start) / TimeUnit.SECONDS.toNanos(5));
+            if (w >= windows) {
+                break;
+            }
+            boolean proxyFirst = (direct.get(w).size() & 1) == 0; // alternate the order
+            Result a = stream(proxyFirst ? Via.PARLEY : Via.DIRECT, "bench-fast").get(30, TimeUnit.SECONDS);
+            Result b = stream(proxyFirst ? Via.DIRECT : Via.PARLEY, "bench-fast").get(30, TimeUnit.SECONDS);
+            Result viaProxy = proxyFirst ? a : b;
+            Result viaDirect = proxyFirst ? b : a;
+            if (viaProxy.status != 200 || viaDirect.status != 200 || viaProxy.ttftMs < 0 || viaDirect.ttftMs < 0) {
+                throw new IllegalStateException("a call answered " + viaProxy.status + "/" + viaDirect.status
+                        + " during the warm-up curve: the run is void");
+            }
+            proxied.get(w).add(viaProxy.ttftMs);
+            direct.get(w).add(viaDirect.ttftMs);
+            next += periodNanos;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait); // pacing the load generator, not synchronisation
+            } else {
+                next = System.nanoTime();
+            }
+        }
+        double[] added = new double[windows];
+        for (int w = 0; w < windows; w++) {
+            added[w] = pct(proxied.get(w), 50) - pct(direct.get(w), 50);
+            print("CURVE t=%3d-%3d s n=%d direct p50=%.3f | proxied p50=%.3f p99=%.3f | added p50=%.3f p99=%.3f ms", w * 5,
+                    w * 5 + 5, proxied.get(w).size(), pct(direct.get(w), 50), pct(proxied.get(w), 50),
+                    pct(proxied.get(w), 99), added[w], pct(proxied.get(w), 99) - pct(direct.get(w), 99));
+        }
+        List<Double> lastProxied = new ArrayList<>();
+        List<Double> lastDirect = new ArrayList<>();
+        for (int w = Math.max(0, windows - 12); w < windows; w++) {
+            lastProxied.addAll(proxied.get(w));
+            lastDirect.addAll(direct.get(w));
+        }
+        double steady = pct(lastProxied, 50) - pct(lastDirect, 50);
+        double bound = steady * 1.25 + 0.05;
+        int from = windows;
+        while (from > 0 && added[from - 1] <= bound) {
+            from--;
+        }
+        print("CURVE-STEADY added p50 of the last 60 s %.3f ms; every window from t=%d s on within %.3f ms; proxy CPU during "
+                + "the curve %.1f s", steady, from * 5, bound, (childCpuNanos() - cpu0) / 1e9);
+    }
 
     private void ttft(int concurrency, int rounds) throws Exception {
         List<Double> direct = new ArrayList<>();
@@ -677,6 +755,12 @@ class RelayBenchmarkTest {
         props.put("parley.proxy.upstream.idle-timeout", "120s");
         // the memory phase holds 2 × 1,024 streams open at once; the pool limit applies per event loop
         props.put("parley.proxy.upstream.max-connections-per-endpoint", "4096");
+        // one user makes every call, up to 2,048 at once: the per-user and per-key limits (ADR 0013) are off, as in the
+        // test profile of the in-process proxy (with the defaults, 32 at once, the c=256 phase answered 429)
+        for (String scope : List.of("user", "api-key")) {
+            props.put("parley.proxy.limits." + scope + ".requests-per-minute", "0");
+            props.put("parley.proxy.limits." + scope + ".max-concurrent", "0");
+        }
         // the benchmark models exist only on the fake registry's change stream, not in its GET lists: a periodic or
         // unknown-model refresh from those lists would replace the view without them (seen as every proxied call
         // failing in some runs), so the child's view comes from the change stream alone
@@ -684,6 +768,7 @@ class RelayBenchmarkTest {
         props.put("parley.proxy.registry.miss-refresh-min-interval", "1h");
         props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        proxyStartedNanos = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(new File("target/bench-proxy.log")).start();
         proxyPort = port;
@@ -696,13 +781,14 @@ class RelayBenchmarkTest {
             try {
                 Result r = stream(Via.PARLEY, "bench-fast").get(5, TimeUnit.SECONDS);
                 if (r.complete && r.contentEvents > 0) {
+                    proxyRoutedNanos = System.nanoTime();
                     return process;
                 }
                 last = r.toString();
             } catch (Exception e) {
                 last = e.toString(); // not up yet
             }
-            TimeUnit.MILLISECONDS.sleep(300);
+            TimeUnit.MILLISECONDS.sleep(50);
         }
         process.destroyForcibly();
         throw new IllegalStateException(

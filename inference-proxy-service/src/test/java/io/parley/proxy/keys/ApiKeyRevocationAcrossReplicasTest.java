@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.parley.proxy.security.Caller;
+import io.parley.proxy.service.Caller;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**

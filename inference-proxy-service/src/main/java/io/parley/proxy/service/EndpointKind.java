@@ -1,4 +1,4 @@
-package io.parley.proxy.stream;
+package io.parley.proxy.service;
 
 /** The upstream OpenAI API a call goes to, and its name in usage events. */
 public enum EndpointKind {

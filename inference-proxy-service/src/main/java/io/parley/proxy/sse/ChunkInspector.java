@@ -1,4 +1,4 @@
-package io.parley.proxy.stream;
+package io.parley.proxy.sse;
 
 import java.nio.charset.StandardCharsets;
 
