@@ -110,6 +110,37 @@ class K8sManifestsTest {
                         .containsEntry("pod-security.kubernetes.io/enforce", "restricted"));
     }
 
+    /**
+     * Issue 15: k8s/base admitted only port 8080, so the pods' {@code prometheus.io/port: "9000"} could not be scraped.
+     * Port 9000 (/q/metrics) is admitted from the documented scraper selector of k8s/chart-values (pods and namespace
+     * labelled {@code parley.io/metrics-scraper: "true"}) and from nothing else, as the chart's
+     * {@code networkPolicy.metricsFrom} does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = { "base", "overlays/demo" })
+    void metricsPortIsAdmittedOnlyFromTheLabelledScraper(String dir) {
+        List<Manifests.Doc> docs = built(dir);
+        List<NetworkPolicy> policies = ChartBehaviourTest.ofType(docs, NetworkPolicy.class);
+        Map<String, String> scraper = Map.of("parley.io/metrics-scraper", "true");
+        for (String component : List.of("chat", "proxy", "registry", "usage")) {
+            NetworkPolicy policy = ChartBehaviourTest.policy(policies, "parley-" + component);
+            var metricsRules = policy.getSpec().getIngress().stream()
+                    .filter(rule -> rule.getPorts().stream().anyMatch(port -> port.getPort().getIntVal() == 9000))
+                    .toList();
+            assertThat(metricsRules).as("%s: one rule admits port 9000", component).singleElement().satisfies(rule -> {
+                assertThat(rule.getPorts()).as("and only port 9000").allSatisfy(
+                        port -> assertThat(port.getPort().getIntVal()).isEqualTo(9000));
+                assertThat(rule.getFrom()).singleElement().satisfies(peer -> {
+                    assertThat(peer.getNamespaceSelector().getMatchLabels()).isEqualTo(scraper);
+                    assertThat(peer.getPodSelector().getMatchLabels()).isEqualTo(scraper);
+                });
+            });
+            assertThat(Checks.pods(docs)).filteredOn(pod -> pod.component().equals(component)).singleElement()
+                    .satisfies(pod -> assertThat(pod.spec().getContainers().get(0).getPorts())
+                            .anySatisfy(port -> assertThat(port.getContainerPort()).isEqualTo(9000)));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = { "base", "overlays/demo" })
     void registryRbacIsOneNamespacedRoleWithExactlyTheInformerVerbs(String dir) {
