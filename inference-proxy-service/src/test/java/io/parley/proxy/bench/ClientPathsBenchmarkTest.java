@@ -42,14 +42,15 @@ import io.vertx.core.json.JsonObject;
 /**
  * Benchmark harness, not a test (skipped unless {@code -Dparley.bench=true}): the paths clients take into the proxy
  * (issue 17), each next to the direct simulator in the same run, interleaved with the order rotating per round, at c=1:
- * a raw client opening a new connection per call (direct, through the C byte relay of {@code src/test/c/tcp_relay.c}
- * as the floor of any proxy on this machine, proxy with a Keycloak-style bearer JWT, proxy with a Parley API key; off
- * with {@code -Dparley.bench.floor=false}), and the official openai Java client with its keep-alive pool (direct, bearer, API key). After a warm-up of
- * {@code parley.bench.warmup-seconds} (25) at 8-16 concurrent calls on every path, {@code parley.bench.calls} (400)
- * calls per path; prints {@code BENCH-PATH} lines: TTFT (first content event) p50/p99, added p50/p99 over the direct
- * path of the same client, and the test JVM's CPU per call (client and in-process proxy; the direct path's figure is
- * the client's own cost), and {@code BENCH-GOAL} lines: the raw proxied paths against issue 17's goals relative to
- * the floor (added p50 at most the floor's + 0.15 ms, added p99 at most twice the floor's). Starts the packaged simulator on loopback; everything it starts is stopped at the end.
+ * a raw client opening a new connection per call (direct; through the C byte relay of {@code src/test/c/tcp_relay.c},
+ * the floor of any proxy on this machine, off with {@code -Dparley.bench.floor=false}; proxy with a Keycloak-style
+ * bearer JWT; proxy with a Parley API key), and the official openai Java client with its keep-alive pool (direct,
+ * bearer, API key). After a warm-up of {@code parley.bench.warmup-seconds} (25) at 8-16 concurrent calls on every
+ * path, {@code parley.bench.calls} (400) calls per path; prints {@code BENCH-PATH} lines: TTFT (first content event)
+ * p50/p99, added p50/p99 over the direct path of the same client, and the test JVM's CPU per call (client and
+ * in-process proxy; the direct path's figure is the client's own cost); and {@code BENCH-GOAL} lines: the raw proxied
+ * paths against issue 17's goals relative to the floor (added p50 at most the floor's + 0.15 ms, added p99 at most
+ * twice the floor's). Starts the packaged simulator on loopback; everything it starts is stopped at the end.
  *
  * <pre>
  * mvn -B -q -pl model-simulator package -DskipTests   # once
@@ -284,7 +285,8 @@ class ClientPathsBenchmarkTest {
                 Path.of("src", "test", "c", "tcp_relay.c").toAbsolutePath().toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("cc.log").toFile()).start();
         if (!cc.waitFor(60, TimeUnit.SECONDS) || cc.exitValue() != 0) {
-            throw new IllegalStateException("cc failed, see target/bench-floor/cc.log (or run with -Dparley.bench.floor=false)");
+            throw new IllegalStateException(
+                    "cc failed, see target/bench-floor/cc.log (or run with -Dparley.bench.floor=false)");
         }
         try (ServerSocket s = new ServerSocket(0)) {
             floorPort = s.getLocalPort();
