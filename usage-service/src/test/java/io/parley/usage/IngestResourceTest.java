@@ -5,8 +5,10 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -97,6 +99,68 @@ class IngestResourceTest {
 
         given().auth().oauth2(Events.ADMIN).queryParam("user", user).get("/admin/usage").then()
                 .statusCode(200).body("data", hasSize(2));
+    }
+
+    /**
+     * Issue 15: overlong and invalid UTF-8 was accepted (Jackson reads {@code C1 81} as "A") or failed the whole batch.
+     * Each event holding such bytes (the forms the issue names) is rejected alone, naming the field; the good events of
+     * the batch are stored as sent.
+     */
+    @Test
+    void anEventThatIsNotStrictUtf8IsRejectedAloneAndTheOthersAreStored() throws Exception {
+        String user = "utf8-user";
+        Instant now = Instant.now();
+        int[][] malformed = { { 0xC0, 0xAF }, { 0xE0, 0x80, 0xAF }, { 0xC1, 0x81 }, { 0xED, 0xA0, 0x80 },
+                { 0xF8, 0x88, 0x80, 0x80, 0x80 }, { 0xFF } };
+        List<Map<String, Object>> batch = new ArrayList<>();
+        batch.add(Events.event(user, "m-é€𝄞", now));
+        for (int i = 0; i < malformed.length; i++) {
+            batch.add(i % 2 == 0 ? Events.with(Events.event(user, "m1", now), "model", "m-BAD" + i)
+                    : Events.with(Events.event(user, "m1", now), "metadata", Map.of("note", "BAD" + i)));
+        }
+        batch.add(Events.event(user, "m-é€𝄞", now));
+        byte[] body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("events", batch));
+        for (int i = 0; i < malformed.length; i++) {
+            body = replace(body, "BAD" + i, malformed[i]);
+        }
+
+        given().auth().oauth2(Events.WRITER).contentType(ContentType.JSON).body(body).post("/v1/usage/events").then()
+                .statusCode(200)
+                .body("accepted", equalTo(2))
+                .body("rejected.index", contains(1, 2, 3, 4, 5, 6))
+                .body("rejected[0].reason", startsWith("model is not valid UTF-8"))
+                .body("rejected[1].reason", startsWith("metadata.note is not valid UTF-8"));
+        given().auth().oauth2(Events.ADMIN).queryParam("user", user).get("/admin/usage").then()
+                .statusCode(200).body("data", hasSize(2)).body("data.model", everyItem(equalTo("m-é€𝄞")));
+    }
+
+    /** Bytes that are not UTF-8 outside every event answer 400 {@code invalid_text} naming where, and store nothing. */
+    @Test
+    void bytesThatAreNotUtf8OutsideTheEventsFailTheBody() {
+        byte[] body = replace("{\"eventsBAD\":1,\"events\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8), "BAD",
+                new int[] { 0xC0, 0xBC });
+        given().auth().oauth2(Events.WRITER).contentType(ContentType.JSON).body(body).post("/v1/usage/events").then()
+                .statusCode(400)
+                .body("error.code", equalTo("invalid_text"))
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.param", startsWith("events"));
+    }
+
+    /** {@code in} with the bytes {@code with} in place of each {@code marker}. */
+    private static byte[] replace(byte[] in, String marker, int[] with) {
+        byte[] m = marker.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < in.length; i++) {
+            if (i + m.length <= in.length && java.util.Arrays.equals(in, i, i + m.length, m, 0, m.length)) {
+                for (int b : with) {
+                    out.write(b);
+                }
+                i += m.length - 1;
+            } else {
+                out.write(in[i]);
+            }
+        }
+        return out.toByteArray();
     }
 
     @Test

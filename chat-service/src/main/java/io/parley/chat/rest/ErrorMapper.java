@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.parley.chat.config.NulFreeText;
+import io.parley.chat.config.StrictUtf8;
 import io.parley.chat.repository.DatabaseUnavailableException;
 import io.parley.chat.service.ApiException;
 import io.quarkus.logging.Log;
@@ -56,6 +57,14 @@ public class ErrorMapper {
                 "invalid_request_error", param, "invalid_text"));
     }
 
+    /** A body that is not strict UTF-8 (an overlong, invalid or truncated sequence): 400 naming the field. */
+    @ServerExceptionMapper
+    public Response malformedUtf8(StrictUtf8.MalformedUtf8 e) {
+        String param = e.param();
+        return json(400, ErrorBody.of((param == null ? "the request body" : param) + " " + e.getMessage(),
+                "invalid_request_error", param, "invalid_text"));
+    }
+
     @ServerExceptionMapper
     public Response badJson(JsonProcessingException e) {
         String param = null;
@@ -79,6 +88,11 @@ public class ErrorMapper {
      */
     @ServerExceptionMapper({ BadRequestException.class, NotSupportedException.class, NotAcceptableException.class })
     public Response clientError(WebApplicationException e) {
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof StrictUtf8.MalformedUtf8 malformed) {
+                return malformedUtf8(malformed); // the REST layer wraps what its JSON reader threw
+            }
+        }
         int status = e.getResponse().getStatus();
         return json(status, ErrorBody.of(e.getMessage(), "invalid_request_error", null, "invalid_request"));
     }

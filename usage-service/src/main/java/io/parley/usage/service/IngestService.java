@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -61,6 +62,14 @@ public class IngestService {
     }
 
     public IngestResult ingest(JsonNode body) {
+        return ingest(body, Map.of());
+    }
+
+    /**
+     * Ingests a batch whose events at the indices of {@code malformed} were already found unfit (their text is not
+     * strict UTF-8, see {@link Utf8Events}): those are rejected with the reason given, the others as usual.
+     */
+    public IngestResult ingest(JsonNode body, Map<Integer, String> malformed) {
         if (body == null || !body.isObject()) {
             throw UsageException.invalid(null, "request body must be a JSON object {\"events\": [...]}");
         }
@@ -77,6 +86,10 @@ public class IngestService {
         List<UsageEvent> valid = new ArrayList<>(events.size());
         List<Rejection> rejections = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
+            if (malformed.containsKey(i)) {
+                rejections.add(new Rejection(i, malformed.get(i)));
+                continue;
+            }
             try {
                 UsageEvent event = validator.validate(events.get(i));
                 if (event.timestamp().isBefore(oldestAccepted)) {

@@ -29,6 +29,11 @@ public class UsageException extends RuntimeException {
         return new UsageException(Kind.INVALID, "invalid_parameter", param, message);
     }
 
+    /** Text that is not strict UTF-8: 400 {@code invalid_text}, naming the field when known. */
+    public static UsageException invalidText(String param, String message) {
+        return new UsageException(Kind.INVALID, "invalid_text", param, message);
+    }
+
     public Kind kind() {
         return kind;
     }
