@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -146,8 +145,6 @@ class PlaygroundFixesIT extends BrowserIT {
         page.context().close();
     }
 
-    @Disabled("Flaky on a clean CI clone (measured 1.0:1 for Copy once, while the page was still painting); to be made "
-            + "deterministic before it counts, see the closing note of 2026-12-07")
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.parley.e2e.ui.Ui#views")
     void messageToolsAndADisabledSendMeetWcagAaInTheSystemsSchemeAndAfterTheToggle(Ui.View view,
@@ -173,8 +170,6 @@ class PlaygroundFixesIT extends BrowserIT {
         page.context().close();
     }
 
-    @Disabled("Flaky on a clean CI clone: a turn posted right after the previous one's stream ended was refused 409 while "
-            + "that turn was still being committed; to be made deterministic, see the closing note of 2026-12-07")
     @Test
     void aReopenedChatShowsTheNewestTurnsPathThenTheBranchTheUserWasOn(LocalPlatform platform) {
         // u1 a1 u2 a2; u2 edited (u2b a2b, newer); then the first branch continued (u3 a3, the newest turn)
@@ -376,8 +371,11 @@ class PlaygroundFixesIT extends BrowserIT {
         if (parent != null) {
             body.put("parent_id", parent);
         }
-        Ui.chatApi(platform, "bob").accept("text/event-stream").body(body).post("/v1/chat/sessions/" + session + "/turns")
-                .then().statusCode(200);
+        // the whole stream, to its end: RestAssured answers as soon as the headers came, and a turn posted while
+        // this one still streams is refused 409 turn_in_progress (the server commits the end before message_end)
+        String stream = Ui.chatApi(platform, "bob").accept("text/event-stream").body(body)
+                .post("/v1/chat/sessions/" + session + "/turns").then().statusCode(200).extract().asString();
+        assertTrue(Pattern.compile("(?m)^event: ?message_end$").matcher(stream).find(), "the turn ended: " + stream);
     }
 
     /** The id of the newest message of a chat. */

@@ -2,8 +2,10 @@ package io.parley.e2e.ui;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -15,6 +17,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
+import com.microsoft.playwright.options.ReducedMotion;
 
 import io.parley.e2e.Browsers;
 import io.parley.e2e.Clients;
@@ -77,6 +80,9 @@ final class Ui implements AutoCloseable {
         BrowserContext context = browser.newContext(new Browser.NewContextOptions()
                 .setViewportSize(view.width(), view.height())
                 .setColorScheme(view.dark() ? ColorScheme.DARK : ColorScheme.LIGHT)
+                // no transitions or animations (the page turns them off under prefers-reduced-motion): what a test
+                // reads is the final state, not a frame of a fade
+                .setReducedMotion(ReducedMotion.REDUCE)
                 .setPermissions(List.of("clipboard-read", "clipboard-write")));
         context.setDefaultTimeout(30_000);
         Page page = context.newPage();
@@ -148,11 +154,20 @@ final class Ui implements AutoCloseable {
      * (semi-transparent backgrounds on the way are blended in). Below 4.5 fails WCAG AA for normal text.
      */
     static double contrast(Locator element) {
-        return ((Number) element.evaluate(CONTRAST_JS)).doubleValue();
+        // a reading is taken only of an element in the document (the page may re-render a message between the
+        // locator's resolving and the script: a detached element has no computed style and read as 1.0:1) and only
+        // once two readings in a row agree (nothing is changing its colours any more)
+        double[] last = { -1 };
+        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            double previous = last[0];
+            last[0] = ((Number) element.evaluate(CONTRAST_JS)).doubleValue();
+            return previous >= 0 && previous == last[0] ? last[0] : -1;
+        }, r -> r >= 0);
     }
 
     private static final String CONTRAST_JS = """
             (el) => {
+              if (!el.isConnected) return -1;
               const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
                 const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
               const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
