@@ -129,6 +129,17 @@ final class Ui implements AutoCloseable {
         input(page).press("Enter");
     }
 
+    /** Picks a model, types a message and clicks Send (as a person does: the click is what a benchmark times). */
+    static void chatWithClick(Page page, String model, String text) {
+        Locator select = page.getByLabel("Model", new Page.GetByLabelOptions().setExact(true));
+        assertThat(select.locator("option[value='" + model + "']")).hasCount(1);
+        if (select.isEnabled()) {
+            select.selectOption(model);
+        }
+        input(page).fill(text);
+        send(page).click();
+    }
+
     /** Waits until the last answer is finished (its tools appear) and not streaming any more. */
     static void awaitAnswerEnd(Page page) {
         assertThat(lastAnswer(page).getByRole(AriaRole.BUTTON, new Locator.GetByRoleOptions()
