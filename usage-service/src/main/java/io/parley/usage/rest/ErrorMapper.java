@@ -8,6 +8,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
+import io.parley.contracts.ErrorBody;
 import io.parley.usage.health.OidcReadiness;
 import io.parley.usage.service.UsageException;
 import io.quarkus.logging.Log;

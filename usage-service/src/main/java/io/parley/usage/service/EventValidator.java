@@ -24,7 +24,7 @@ import io.parley.usage.model.UsageEvent;
 @ApplicationScoped
 public class EventValidator {
 
-    static final Set<String> STATUSES = Set.of("ok", "error", "cancelled", "client_disconnected", "interrupted");
+    static final Set<String> STATUSES = io.parley.contracts.UsageEvent.STATUSES;
     private static final int MAX_TEXT = 1024;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
