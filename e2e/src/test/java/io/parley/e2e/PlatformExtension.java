@@ -63,7 +63,7 @@ public class PlatformExtension implements BeforeAllCallback, ParameterResolver {
             if (!Boolean.getBoolean("parley.e2e.keep-data")) {
                 deleteTree(data);
             }
-            LocalPlatform platform = new LocalPlatform(root, data, PortPlan.e2e());
+            LocalPlatform platform = new LocalPlatform(root, data, PortPlan.e2e()).withFixtures(new FaultFixtures());
             // also when the test JVM is interrupted (Ctrl-C on mvn verify): no process outlives the run
             Runtime.getRuntime().addShutdownHook(new Thread(platform::stop, "parley-e2e-shutdown"));
             try {

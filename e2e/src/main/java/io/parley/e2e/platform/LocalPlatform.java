@@ -52,31 +52,6 @@ public final class LocalPlatform implements AutoCloseable {
     /** Keycloak's process name, for {@link #stopProcess(String)} and {@link #restartProcess(String)}. */
     public static final String KEYCLOAK = "keycloak";
 
-    /*
-     * Fault models of the e2e plan (PortPlan.e2e() only; `make run` is unchanged). The main simulator serves them,
-     * the registry knows them from an extra static endpoint (e2e-faults) next to local-simulator.
-     */
-    /** Streams 5 content tokens, then an error event (simulator {@code mid-stream-error}). */
-    public static final String FAIL_AFTER_MODEL = "fail-after-sim";
-    /** Streams 5 content tokens, then nothing while the connection stays open ({@code mid-stream-hang}). */
-    public static final String HANG_AFTER_MODEL = "hang-after-sim";
-    /** First token after 60 s: a client can go away before it. */
-    public static final String SLOW_MODEL = "slow-sim";
-    /** A long paced answer (2000 tokens, 20 ms apart): a client can go away in the middle. */
-    public static final String LONG_MODEL = "long-sim";
-    /** Answers 503 before the first byte, every time ({@code before-first-byte}). */
-    public static final String UNAVAILABLE_MODEL = "unavailable-sim";
-    /** Registered on an endpoint nobody listens on: known to the registry but never ready. */
-    public static final String DOWN_MODEL = "down-sim";
-    /**
-     * A second simulator process ({@link #secondSimulatorUrl()}, e2e plan only): together with the main one it serves
-     * {@link #TWIN_MODEL} and {@link #HALF_UNAVAILABLE_MODEL}, so the proxy has two endpoints to retry between.
-     */
-    public static final String SECOND_SIMULATOR = "model-simulator-b";
-    /** Served normally by both simulators (registry entries e2e-twin-a and e2e-twin-b). */
-    public static final String TWIN_MODEL = "twin-sim";
-    /** Served normally by the main simulator; the second one answers 503 before the first byte, every time. */
-    public static final String HALF_UNAVAILABLE_MODEL = "half-unavailable-sim";
     static final List<String> SERVICES = List.of(SIMULATOR, REGISTRY, USAGE, PROXY, CHAT);
 
     private static final Duration KEYCLOAK_START_TIMEOUT = Duration.ofMinutes(6);
@@ -93,6 +68,7 @@ public final class LocalPlatform implements AutoCloseable {
     private PlatformDatabase database;
     private volatile boolean stopping;
     private Cluster cluster = Cluster.NONE;
+    private Fixtures fixtures = Fixtures.NONE;
 
     /**
      * @param root the repository root (holds the modules' {@code target/quarkus-app} and {@code config/keycloak})
@@ -158,29 +134,15 @@ public final class LocalPlatform implements AutoCloseable {
             proxyEnv.put("PARLEY_DB_URL", database.jdbcUrl("parley_proxy"));
             proxyEnv.put("PARLEY_PROXY_CLIENT_SECRET", PROXY_CLIENT_SECRET);
             proxyEnv.putAll(generousCallLimits());
-            if (faultModels()) {
-                simulatorEnv.put("QUARKUS_CONFIG_LOCATIONS", writeConfig("simulator-fault-models.properties",
-                        SIMULATOR_FAULT_MODELS).toString());
-                registryEnv.put("QUARKUS_CONFIG_LOCATIONS", writeConfig("registry-fault-endpoints.properties",
-                        registryFaultEndpoints()).toString());
-                // a hang after the first byte ends with an error event after this much silence (default 60 s)
-                proxyEnv.put("PARLEY_PROXY_UPSTREAM_IDLE_TIMEOUT", "5s");
-            }
+            fixtures.configure(this, SIMULATOR, simulatorEnv);
+            fixtures.configure(this, REGISTRY, registryEnv);
+            fixtures.configure(this, PROXY, proxyEnv);
             addConfig(simulatorEnv, writeConfig("simulator-stand-in-models.properties", STAND_IN_SIMULATOR_MODELS));
             configureCluster(registryEnv);
             ManagedProcess simulator = startService(SIMULATOR, ports.simulator(), simulatorEnv, "/health");
-            ManagedProcess secondSimulator = null;
-            if (faultModels()) {
-                secondSimulator = startService(SECOND_SIMULATOR, SIMULATOR, secondSimulatorPort(),
-                        Map.of("QUARKUS_CONFIG_LOCATIONS", writeConfig("simulator-b-models.properties",
-                                SECOND_SIMULATOR_MODELS).toString()),
-                        "/health");
-            }
             awaitReady(keycloak, issuerUrl() + "/.well-known/openid-configuration", KEYCLOAK_START_TIMEOUT);
             awaitReady(simulator, simulatorUrl() + "/health", SERVICE_START_TIMEOUT);
-            if (secondSimulator != null) {
-                awaitReady(secondSimulator, secondSimulatorUrl() + "/health", SERVICE_START_TIMEOUT);
-            }
+            fixtures.start(this);
 
             ManagedProcess registry = startService(REGISTRY, ports.registry(), registryEnv, "/q/health/ready");
             ManagedProcess usage = startService(USAGE, ports.usage(), Map.of(
@@ -369,6 +331,48 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /**
+     * What a caller adds to the platform it starts: the e2e suite's fault models and second simulator
+     * ({@code io.parley.e2e.FaultFixtures}); {@code make run} adds nothing. Called by {@link #start()} in this order:
+     * {@link #ports}, {@link #configure} (each service before it first starts), {@link #start(LocalPlatform)} (once
+     * Keycloak and the simulator are ready, before the registry starts).
+     */
+    public interface Fixtures {
+
+        /** Adds nothing. */
+        Fixtures NONE = new Fixtures() {
+        };
+
+        /** Ports the fixtures listen on or keep free, by what for: checked free before anything starts. */
+        default Map<String, Integer> ports(LocalPlatform platform) {
+            return Map.of();
+        }
+
+        /** Adds to the environment of {@code process} ({@link #SIMULATOR}, {@link #REGISTRY}, {@link #PROXY}). */
+        default void configure(LocalPlatform platform, String process, Map<String, String> env) throws IOException {
+        }
+
+        /** Starts the fixtures' own processes; returns once they are ready. */
+        default void start(LocalPlatform platform) throws IOException {
+        }
+    }
+
+    /** What {@link #start()} adds to the platform; {@link Fixtures#NONE} unless set. */
+    public LocalPlatform withFixtures(Fixtures fixtures) {
+        this.fixtures = fixtures;
+        return this;
+    }
+
+    /**
+     * Starts the jar of {@code module} as another process {@code name} on {@code port} with the platform's base
+     * environment plus {@code env} (not the environment {@code module} itself runs with: compare
+     * {@link #startServiceCopy}), and returns once {@code readyPath} answers 200. Stopped with the platform.
+     */
+    public void startModule(String name, String module, int port, Map<String, String> env, String readyPath) {
+        ManagedProcess process = startService(name, module, port, env, readyPath);
+        awaitReady(process, "http://127.0.0.1:" + port + readyPath, SERVICE_START_TIMEOUT);
+    }
+
     /** Where the registry finds SambaStack deployments, besides its static endpoints. */
     public enum Cluster {
         /** Static endpoints only (the e2e platform; tests start a stand-in of their own). */
@@ -534,7 +538,7 @@ public final class LocalPlatform implements AutoCloseable {
     }
 
     /** Adds a config file to a process's {@code QUARKUS_CONFIG_LOCATIONS} (comma-separated, later files win). */
-    private static void addConfig(Map<String, String> env, Object file) {
+    public static void addConfig(Map<String, String> env, Object file) {
         if (file == null) {
             return;
         }
@@ -556,95 +560,8 @@ public final class LocalPlatform implements AutoCloseable {
             simulator.models."Meta-Llama-3.1-8B-Instruct".default-max-tokens=40
             """;
 
-    /** The e2e port plan also configures the fault models; {@code make run} does not. */
-    public boolean faultModels() {
-        return ports.equals(PortPlan.e2e());
-    }
-
-    /** Where {@link #DOWN_MODEL} is registered: a loopback port nothing of ours listens on. */
-    private int downEndpointPort() {
-        return ports.simulator() + 9;
-    }
-
-    /** The port of {@link #SECOND_SIMULATOR} (e2e plan: 18091). */
-    private int secondSimulatorPort() {
-        return ports.simulator() + 1;
-    }
-
-    /** The base URL of {@link #SECOND_SIMULATOR}, which runs in the e2e plan only. */
-    public String secondSimulatorUrl() {
-        return "http://127.0.0.1:" + secondSimulatorPort();
-    }
-
-    private static final String SIMULATOR_FAULT_MODELS = """
-            # e2e fault models (LocalPlatform, e2e port plan only)
-            simulator.models.fail-after-sim.output=lorem
-            simulator.models.fail-after-sim.ttft=20ms
-            simulator.models.fail-after-sim.inter-token-latency=10ms
-            simulator.models.fail-after-sim.default-max-tokens=50
-            simulator.models.fail-after-sim.failure=mid-stream-error
-            simulator.models.fail-after-sim.failure-after-tokens=5
-            simulator.models.hang-after-sim.output=lorem
-            simulator.models.hang-after-sim.ttft=20ms
-            simulator.models.hang-after-sim.inter-token-latency=10ms
-            simulator.models.hang-after-sim.default-max-tokens=50
-            simulator.models.hang-after-sim.failure=mid-stream-hang
-            simulator.models.hang-after-sim.failure-after-tokens=5
-            simulator.models.slow-sim.output=lorem
-            simulator.models.slow-sim.ttft=60s
-            simulator.models.slow-sim.inter-token-latency=10ms
-            simulator.models.slow-sim.default-max-tokens=20
-            simulator.models.long-sim.output=lorem
-            simulator.models.long-sim.ttft=20ms
-            simulator.models.long-sim.inter-token-latency=20ms
-            simulator.models.long-sim.default-max-tokens=2000
-            simulator.models.unavailable-sim.output=lorem
-            simulator.models.unavailable-sim.failure=before-first-byte
-            simulator.models.unavailable-sim.failure-status=503
-            simulator.models.twin-sim.output=lorem
-            simulator.models.twin-sim.ttft=20ms
-            simulator.models.twin-sim.inter-token-latency=10ms
-            simulator.models.twin-sim.default-max-tokens=20
-            simulator.models.half-unavailable-sim.output=lorem
-            simulator.models.half-unavailable-sim.ttft=20ms
-            simulator.models.half-unavailable-sim.inter-token-latency=10ms
-            simulator.models.half-unavailable-sim.default-max-tokens=20
-            """;
-
-    /** The second simulator: the same twin model, and the half-unavailable model failing 503 before the first byte. */
-    private static final String SECOND_SIMULATOR_MODELS = """
-            # e2e second simulator (LocalPlatform, e2e port plan only)
-            simulator.models.twin-sim.output=lorem
-            simulator.models.twin-sim.ttft=20ms
-            simulator.models.twin-sim.inter-token-latency=10ms
-            simulator.models.twin-sim.default-max-tokens=20
-            simulator.models.half-unavailable-sim.output=lorem
-            simulator.models.half-unavailable-sim.failure=before-first-byte
-            simulator.models.half-unavailable-sim.failure-status=503
-            """;
-
-    private String registryFaultEndpoints() {
-        return """
-                # e2e fault endpoints (LocalPlatform, e2e port plan only), next to local-simulator
-                parley.registry.static.endpoints.e2e-faults.url=%s
-                parley.registry.static.endpoints.e2e-faults.engine-type=vllm
-                parley.registry.static.endpoints.e2e-faults.models=%s,%s,%s,%s,%s
-                parley.registry.static.endpoints.e2e-down.url=http://127.0.0.1:%d
-                parley.registry.static.endpoints.e2e-down.engine-type=vllm
-                parley.registry.static.endpoints.e2e-down.models=%s
-                # one model name on two endpoints (the main and the second simulator): the proxy retries between them
-                parley.registry.static.endpoints.e2e-twin-a.url=%s
-                parley.registry.static.endpoints.e2e-twin-a.engine-type=vllm
-                parley.registry.static.endpoints.e2e-twin-a.models=%s,%s
-                parley.registry.static.endpoints.e2e-twin-b.url=%s
-                parley.registry.static.endpoints.e2e-twin-b.engine-type=vllm
-                parley.registry.static.endpoints.e2e-twin-b.models=%s,%s
-                """.formatted(simulatorUrl(), FAIL_AFTER_MODEL, HANG_AFTER_MODEL, SLOW_MODEL, LONG_MODEL,
-                UNAVAILABLE_MODEL, downEndpointPort(), DOWN_MODEL, simulatorUrl(), TWIN_MODEL, HALF_UNAVAILABLE_MODEL,
-                secondSimulatorUrl(), TWIN_MODEL, HALF_UNAVAILABLE_MODEL);
-    }
-
-    private Path writeConfig(String fileName, String content) throws IOException {
+    /** Writes a config file for a process into the data directory's {@code config/} and returns its path. */
+    public Path writeConfig(String fileName, String content) throws IOException {
         Path dir = Files.createDirectories(dataDir.resolve("config"));
         return Files.writeString(dir.resolve(fileName), content);
     }
@@ -754,10 +671,7 @@ public final class LocalPlatform implements AutoCloseable {
         if (cluster == Cluster.STAND_IN) {
             wanted.put(STAND_IN_CLUSTER, standInClusterPort());
         }
-        if (faultModels()) {
-            wanted.put("the unreachable endpoint of " + DOWN_MODEL, downEndpointPort());
-            wanted.put(SECOND_SIMULATOR, secondSimulatorPort());
-        }
+        wanted.putAll(fixtures.ports(this));
         List<String> busy = new ArrayList<>();
         wanted.forEach((name, port) -> {
             try (ServerSocket socket = new ServerSocket()) {

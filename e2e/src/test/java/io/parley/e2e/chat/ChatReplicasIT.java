@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.parley.e2e.Clients;
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.RestAssured;
@@ -65,7 +66,7 @@ class ChatReplicasIT {
     /** The demo model: first token after 150 ms, then 20 ms per token. */
     static final String FAST_MODEL = "llama-3.1-8b-sim";
     /** 2,000 tokens 20 ms apart: a turn that runs for 40 s unless stopped or capped. */
-    static final String LONG_MODEL = LocalPlatform.LONG_MODEL;
+    static final String LONG_MODEL = FaultFixtures.LONG_MODEL;
     static final String INTERRUPTED = "interrupted: the server running this answer stopped";
 
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

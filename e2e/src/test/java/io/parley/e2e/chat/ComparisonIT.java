@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.parley.e2e.Clients;
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 import io.restassured.path.json.JsonPath;
@@ -35,7 +36,7 @@ import io.restassured.path.json.JsonPath;
 class ComparisonIT {
 
     static final String FAST = "echo-sim";
-    static final String LONG = LocalPlatform.LONG_MODEL;
+    static final String LONG = FaultFixtures.LONG_MODEL;
 
     static LocalPlatform platform;
     static String alice;
@@ -122,9 +123,9 @@ class ComparisonIT {
     @Test
     void aModelThatIsNotRunningIsRefusedWithTheRegistrysReason() {
         Clients.chat(platform, alice)
-                .body(Map.of("content", "x", "models", List.of(FAST, LocalPlatform.DOWN_MODEL)))
+                .body(Map.of("content", "x", "models", List.of(FAST, FaultFixtures.DOWN_MODEL)))
                 .post("/v1/chat/comparisons").then().statusCode(409)
                 .body("error.code", equalTo("model_not_running")).body("error.param", equalTo("models[1]"))
-                .body("error.message", containsString(LocalPlatform.DOWN_MODEL));
+                .body("error.message", containsString(FaultFixtures.DOWN_MODEL));
     }
 }

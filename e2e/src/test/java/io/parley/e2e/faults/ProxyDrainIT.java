@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.parley.e2e.Clients;
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.faults.FaultsE2e.Row;
 import io.parley.e2e.faults.FaultsE2e.StreamCall;
@@ -37,21 +38,21 @@ class ProxyDrainIT {
         String alice = Clients.token(platform, "alice");
         String run = "drain-" + UUID.randomUUID() + "-";
         String ready = platform.proxyUrl() + "/q/health/ready";
-        double before = FaultsE2e.simulatorRequests(platform, LocalPlatform.LONG_MODEL);
+        double before = FaultsE2e.simulatorRequests(platform, FaultFixtures.LONG_MODEL);
         List<StreamCall> shortCalls = new ArrayList<>();
         List<StreamCall> longCalls = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             // 150 tokens 20 ms apart: about 3 s, well within the drain time
             shortCalls.add(StreamCall.start(platform, alice, run + "short-" + i,
-                    FaultsE2e.chatBody(LocalPlatform.LONG_MODEL, true, 150)));
+                    FaultsE2e.chatBody(FaultFixtures.LONG_MODEL, true, 150)));
             // 2000 tokens: 40 s, longer than the drain time
             longCalls.add(StreamCall.start(platform, alice, run + "long-" + i,
-                    FaultsE2e.chatBody(LocalPlatform.LONG_MODEL, true, null)));
+                    FaultsE2e.chatBody(FaultFixtures.LONG_MODEL, true, null)));
         }
         List<StreamCall> all = new ArrayList<>(shortCalls);
         all.addAll(longCalls);
         await().atMost(Duration.ofSeconds(60)).until(
-                () -> FaultsE2e.simulatorRequests(platform, LocalPlatform.LONG_MODEL) >= before + 20);
+                () -> FaultsE2e.simulatorRequests(platform, FaultFixtures.LONG_MODEL) >= before + 20);
         await().atMost(Duration.ofSeconds(60)).until(() -> longCalls.stream().allMatch(c -> c.dataEvents() >= 2));
 
         CompletableFuture<Integer> exit = platform.terminateProcess(LocalPlatform.PROXY);

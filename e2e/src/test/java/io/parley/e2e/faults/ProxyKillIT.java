@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.parley.e2e.Clients;
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.faults.FaultsE2e.Row;
 import io.parley.e2e.faults.FaultsE2e.StreamCall;
@@ -31,19 +32,19 @@ class ProxyKillIT {
     void callsInFlightAtAKillHaveExactlyOneInterruptedUsageRowAfterTheRestart(LocalPlatform platform) {
         String alice = Clients.token(platform, "alice");
         String run = "kill-" + UUID.randomUUID() + "-";
-        double slowBefore = FaultsE2e.simulatorRequests(platform, LocalPlatform.SLOW_MODEL);
+        double slowBefore = FaultsE2e.simulatorRequests(platform, FaultFixtures.SLOW_MODEL);
         List<StreamCall> calls = new ArrayList<>();
         // three waiting for their first token (60 s away), three in the middle of a 40 s answer
         for (int i = 0; i < 3; i++) {
             calls.add(StreamCall.start(platform, alice, run + "slow-" + i,
-                    FaultsE2e.chatBody(LocalPlatform.SLOW_MODEL, true, null)));
+                    FaultsE2e.chatBody(FaultFixtures.SLOW_MODEL, true, null)));
         }
         await().atMost(Duration.ofSeconds(60)).until(
-                () -> FaultsE2e.simulatorRequests(platform, LocalPlatform.SLOW_MODEL) >= slowBefore + 3);
+                () -> FaultsE2e.simulatorRequests(platform, FaultFixtures.SLOW_MODEL) >= slowBefore + 3);
         List<StreamCall> longCalls = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             longCalls.add(StreamCall.start(platform, alice, run + "long-" + i,
-                    FaultsE2e.chatBody(LocalPlatform.LONG_MODEL, true, null)));
+                    FaultsE2e.chatBody(FaultFixtures.LONG_MODEL, true, null)));
         }
         calls.addAll(longCalls);
         await().atMost(Duration.ofSeconds(60)).until(() -> longCalls.stream().allMatch(c -> c.dataEvents() >= 5));

@@ -46,6 +46,7 @@ import com.openai.models.responses.ResponseInputImage;
 import com.openai.models.responses.ResponseInputItem;
 import com.openai.models.responses.ResponseStreamEvent;
 
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 
@@ -74,7 +75,7 @@ class ProxyConformanceIT {
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> ProxyE2e.proxy(platform, alice)
                 .get("/v1/models")
                 .then().statusCode(200)
-                .body("data.id", hasItems(MODEL, LocalPlatform.LONG_MODEL)));
+                .body("data.id", hasItems(MODEL, FaultFixtures.LONG_MODEL)));
         openai = OpenAIOkHttpClient.builder().baseUrl(platform.proxyUrl() + "/v1").apiKey(alice).maxRetries(0)
                 .build();
         String key = ProxyE2e.apiKey(platform, alice, "anthropic-sdk-e2e");
@@ -280,7 +281,7 @@ class ProxyConformanceIT {
 
     @Test
     void openAiSdkClosingAStreamEarlyMakesTheSimulatorSeeTheClientGoAway() {
-        String model = LocalPlatform.LONG_MODEL;
+        String model = FaultFixtures.LONG_MODEL;
         double before = ProxyE2e.simulatorMetric(platform.simulatorUrl(), "simulator_client_disconnects_total", model);
 
         try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions()

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 import io.parley.e2e.proxy.ProxyE2e.RawCall;
@@ -46,8 +47,8 @@ class ProxyFaultsIT {
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> ProxyE2e.proxy(platform, alice)
                 .get("/v1/models")
                 .then().statusCode(200)
-                .body("data.id", hasItems(LocalPlatform.FAIL_AFTER_MODEL, LocalPlatform.HANG_AFTER_MODEL,
-                        LocalPlatform.SLOW_MODEL, LocalPlatform.LONG_MODEL, LocalPlatform.UNAVAILABLE_MODEL)));
+                .body("data.id", hasItems(FaultFixtures.FAIL_AFTER_MODEL, FaultFixtures.HANG_AFTER_MODEL,
+                        FaultFixtures.SLOW_MODEL, FaultFixtures.LONG_MODEL, FaultFixtures.UNAVAILABLE_MODEL)));
     }
 
     private static String streamBody(String model, String prompt) {
@@ -94,7 +95,7 @@ class ProxyFaultsIT {
 
     @Test
     void anErrorAfterTheFirstByteIsNotRetriedAndEndsTheStreamWithAnErrorEventAfterThePartialContent() {
-        String model = LocalPlatform.FAIL_AFTER_MODEL;
+        String model = FaultFixtures.FAIL_AFTER_MODEL;
         String correlation = UUID.randomUUID().toString();
         double requestsBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), REQUESTS, model);
 
@@ -111,7 +112,7 @@ class ProxyFaultsIT {
 
     @Test
     void aHangAfterTheFirstByteIsNotRetriedAndEndsTheStreamWithAnErrorEventAfterThePartialContent() {
-        String model = LocalPlatform.HANG_AFTER_MODEL;
+        String model = FaultFixtures.HANG_AFTER_MODEL;
         String correlation = UUID.randomUUID().toString();
         double requestsBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), REQUESTS, model);
         double disconnectsBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), DISCONNECTS, model);
@@ -132,7 +133,7 @@ class ProxyFaultsIT {
 
     @Test
     void aClientGoingAwayBeforeTheFirstTokenCancelsTheUpstreamRequestAndIsRecordedCancelled() {
-        String model = LocalPlatform.SLOW_MODEL;
+        String model = FaultFixtures.SLOW_MODEL;
         String correlation = UUID.randomUUID().toString();
         double requestsBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), REQUESTS, model);
         double disconnectsBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), DISCONNECTS, model);
@@ -153,7 +154,7 @@ class ProxyFaultsIT {
 
     @Test
     void aClientGoingAwayAfterTheFirstTokenCancelsTheUpstreamStreamAndIsRecordedCancelled() {
-        String model = LocalPlatform.LONG_MODEL;
+        String model = FaultFixtures.LONG_MODEL;
         String correlation = UUID.randomUUID().toString();
         double disconnectsBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), DISCONNECTS, model);
         String body = streamBody(model, "a long story please");
@@ -177,7 +178,7 @@ class ProxyFaultsIT {
     void a503BeforeTheFirstByteFromTheOnlyEndpointIsNotRetriedOnItAndAnswers502() {
         // the registry's static source gives a model one endpoint (one URL per static entry, and the proxy keeps one
         // registry entry per model name), so "retried on another endpoint" cannot be arranged here: see the report
-        String model = LocalPlatform.UNAVAILABLE_MODEL;
+        String model = FaultFixtures.UNAVAILABLE_MODEL;
         String correlation = UUID.randomUUID().toString();
         double failuresBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), INJECTED, model);
 
@@ -231,7 +232,7 @@ class ProxyFaultsIT {
     @Test
     void aModelWhoseEndpointIsDownIsA503ModelNotReadyWithTheRegistrysReason() {
         ProxyE2e.proxy(platform, alice)
-                .body("{\"model\":\"" + LocalPlatform.DOWN_MODEL
+                .body("{\"model\":\"" + FaultFixtures.DOWN_MODEL
                         + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
                 .post("/v1/chat/completions")
                 .then().statusCode(503)

@@ -35,6 +35,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 
+import io.parley.e2e.FaultFixtures;
 import io.parley.e2e.PlatformExtension;
 import io.parley.e2e.platform.LocalPlatform;
 
@@ -81,11 +82,11 @@ class ProxyRetryIT {
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             List<String> running = given().baseUri(platform.registryUrl()).auth().oauth2(alice)
                     .get("/v1/models/running").then().statusCode(200).extract().jsonPath().getList("models.name");
-            assertEquals(2, running.stream().filter(LocalPlatform.TWIN_MODEL::equals).count(), "running: " + running);
-            assertEquals(2, running.stream().filter(LocalPlatform.HALF_UNAVAILABLE_MODEL::equals).count(),
+            assertEquals(2, running.stream().filter(FaultFixtures.TWIN_MODEL::equals).count(), "running: " + running);
+            assertEquals(2, running.stream().filter(FaultFixtures.HALF_UNAVAILABLE_MODEL::equals).count(),
                     "running: " + running);
             ProxyE2e.proxy(platform, alice).get("/v1/models").then().statusCode(200)
-                    .body("data.id", hasItems(LocalPlatform.TWIN_MODEL, LocalPlatform.HALF_UNAVAILABLE_MODEL));
+                    .body("data.id", hasItems(FaultFixtures.TWIN_MODEL, FaultFixtures.HALF_UNAVAILABLE_MODEL));
         });
     }
 
@@ -113,29 +114,29 @@ class ProxyRetryIT {
      * endpoint out of service before that happened. Every call must succeed either way.
      */
     private static boolean refusedConnectionRetried() {
-        double retriesBefore = ProxyE2e.proxyMetric(platform, RETRIES, LocalPlatform.TWIN_MODEL, "connect");
+        double retriesBefore = ProxyE2e.proxyMetric(platform, RETRIES, FaultFixtures.TWIN_MODEL, "connect");
         double mainServedBefore = ProxyE2e.simulatorMetric(platform.simulatorUrl(), "simulator_requests_total",
-                LocalPlatform.TWIN_MODEL);
+                FaultFixtures.TWIN_MODEL);
         awaitAProbeRoundOfTheSecondSimulator();
-        platform.stopProcess(LocalPlatform.SECOND_SIMULATOR); // its port now refuses connections
+        platform.stopProcess(FaultFixtures.SECOND_SIMULATOR); // its port now refuses connections
         boolean retried;
         int[] calls = { 0 };
         try {
             // before the registry's next probe notices: every call succeeds, those sent to the dead port are retried
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                calls[0] += batchSucceeds(LocalPlatform.TWIN_MODEL);
+                calls[0] += batchSucceeds(FaultFixtures.TWIN_MODEL);
                 return retried() > retriesBefore || twinEntriesRunning() < 2;
             });
             retried = retried() > retriesBefore;
         } finally {
-            platform.restartProcess(LocalPlatform.SECOND_SIMULATOR);
+            platform.restartProcess(FaultFixtures.SECOND_SIMULATOR);
             String admin = ProxyE2e.token(platform, "admin");
             given().baseUri(platform.registryUrl()).auth().oauth2(admin).post("/admin/upstreams/refresh-health")
                     .then().statusCode(lessThan(300));
         }
         if (retried) {
             assertTrue(ProxyE2e.simulatorMetric(platform.simulatorUrl(), "simulator_requests_total",
-                    LocalPlatform.TWIN_MODEL) >= mainServedBefore + calls[0],
+                    FaultFixtures.TWIN_MODEL) >= mainServedBefore + calls[0],
                     "the main simulator answered all " + calls[0] + " calls");
         }
         awaitBothEndpointsReady();
@@ -143,14 +144,14 @@ class ProxyRetryIT {
     }
 
     private static double retried() {
-        return ProxyE2e.proxyMetric(platform, RETRIES, LocalPlatform.TWIN_MODEL, "connect");
+        return ProxyE2e.proxyMetric(platform, RETRIES, FaultFixtures.TWIN_MODEL, "connect");
     }
 
     /** How many registry entries of the twin model are running (2 while the registry has not noticed a stop). */
     private static long twinEntriesRunning() {
         return given().baseUri(platform.registryUrl()).auth().oauth2(alice).get("/v1/models/running").then()
                 .statusCode(200).extract().jsonPath().getList("models.name").stream()
-                .filter(LocalPlatform.TWIN_MODEL::equals).count();
+                .filter(FaultFixtures.TWIN_MODEL::equals).count();
     }
 
     /**
@@ -167,16 +168,16 @@ class ProxyRetryIT {
         List<Map<String, Object>> models = given().baseUri(platform.registryUrl()).auth().oauth2(alice)
                 .get("/v1/models").then().statusCode(200).extract().jsonPath().getList("models");
         return models.stream().filter(m -> "e2e-twin-b".equals(m.get("deployment"))
-                && LocalPlatform.TWIN_MODEL.equals(m.get("name"))).map(m -> String.valueOf(m.get("last_probe_at")))
+                && FaultFixtures.TWIN_MODEL.equals(m.get("name"))).map(m -> String.valueOf(m.get("last_probe_at")))
                 .findFirst().orElseThrow(() -> new AssertionError("no registry entry e2e-twin-b: " + models));
     }
 
     @Test
     @Order(2)
     void status503BeforeTheFirstByteIsRetriedOnTheOtherSimulator() {
-        String model = LocalPlatform.HALF_UNAVAILABLE_MODEL;
+        String model = FaultFixtures.HALF_UNAVAILABLE_MODEL;
         double retriesBefore = ProxyE2e.proxyMetric(platform, RETRIES, model, "status_503");
-        double failuresBefore = ProxyE2e.simulatorMetric(platform.secondSimulatorUrl(),
+        double failuresBefore = ProxyE2e.simulatorMetric(FaultFixtures.secondSimulatorUrl(platform),
                 "simulator_injected_failures_total", model);
         // the second simulator may still be ejected after the refused connections: calls go to the main one meanwhile
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -184,7 +185,7 @@ class ProxyRetryIT {
             assertTrue(ProxyE2e.proxyMetric(platform, RETRIES, model, "status_503") > retriesBefore,
                     "a 503 was retried on the other endpoint");
         });
-        assertTrue(ProxyE2e.simulatorMetric(platform.secondSimulatorUrl(), "simulator_injected_failures_total",
+        assertTrue(ProxyE2e.simulatorMetric(FaultFixtures.secondSimulatorUrl(platform), "simulator_injected_failures_total",
                 model) > failuresBefore, "the second simulator really answered 503");
     }
 
