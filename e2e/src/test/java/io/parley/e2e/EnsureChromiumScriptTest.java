@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,43 +20,34 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EnsureChromiumScriptTest {
 
-    private static final Path SCRIPT = Path.of(System.getProperty("parley.root", ".."), "scripts", "ensure-chromium.sh")
-            .toAbsolutePath().normalize();
-
     @TempDir
     Path bin;
 
+    private ScriptSandbox sandbox;
     private Path aptLog;
 
     @BeforeEach
-    void stubs() throws IOException {
-        aptLog = bin.resolve("apt-get.log");
-        for (String tool : new String[] { "cat", "env", "chmod" }) {
-            Path real = Path.of("/usr/bin", tool);
-            Files.createSymbolicLink(bin.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
-        }
-        // apt-get records its arguments; `install … chromium` makes a chromium appear on PATH, as Debian's package does
-        stub("apt-get", "echo \"$*\" >> " + aptLog + "\n"
-                + "case \"$*\" in *install*chromium*) printf '#!/bin/sh\\n' > " + bin.resolve("chromium") + "; chmod +x "
-                + bin.resolve("chromium") + ";; esac\n");
+    void sandbox() throws IOException {
+        sandbox = new ScriptSandbox("ensure-chromium.sh", bin, "chromium", "chromium", "");
+        aptLog = sandbox.aptLog();
     }
 
     @Test
     void printsAChromiumFoundOnPathWithoutInstallingAnything() throws Exception {
-        stub("id", "echo 1000");
-        stub("chromium-browser", "");
-        Result result = run(Map.of());
-        assertEquals(0, result.code, result.err);
-        assertEquals(bin.resolve("chromium-browser").toString(), result.out.strip());
+        sandbox.stub("id", "echo 1000");
+        sandbox.stub("chromium-browser", "");
+        ScriptSandbox.Result result = sandbox.run(Map.of());
+        assertEquals(0, result.code(), result.err());
+        assertEquals(bin.resolve("chromium-browser").toString(), result.out().strip());
         assertFalse(Files.exists(aptLog), "apt-get must not run when a Chromium is found");
     }
 
     @Test
     void installsDebiansChromiumWhenRunAsRoot() throws Exception {
-        stub("id", "echo 0");
-        Result result = run(Map.of());
-        assertEquals(0, result.code, result.err);
-        assertEquals(bin.resolve("chromium").toString(), result.out.strip(), "stdout holds only the path");
+        sandbox.stub("id", "echo 0");
+        ScriptSandbox.Result result = sandbox.run(Map.of());
+        assertEquals(0, result.code(), result.err());
+        assertEquals(bin.resolve("chromium").toString(), result.out().strip(), "stdout holds only the path");
         String apt = Files.readString(aptLog);
         assertTrue(apt.contains("update"), apt);
         assertTrue(apt.contains("install -y -qq --no-install-recommends chromium"), apt);
@@ -67,58 +55,36 @@ class EnsureChromiumScriptTest {
 
     @Test
     void installsThroughPasswordlessSudoWhenNotRoot() throws Exception {
-        stub("id", "echo 1000");
-        stub("sudo", "[ \"$1\" = -n ] && exit 0\necho sudo >> " + bin.resolve("sudo.log") + "\nexec \"$@\"\n");
-        Result result = run(Map.of());
-        assertEquals(0, result.code, result.err);
-        assertEquals(bin.resolve("chromium").toString(), result.out.strip());
+        sandbox.stub("id", "echo 1000");
+        sandbox.stub("sudo", "[ \"$1\" = -n ] && exit 0\necho sudo >> " + bin.resolve("sudo.log") + "\nexec \"$@\"\n");
+        ScriptSandbox.Result result = sandbox.run(Map.of());
+        assertEquals(0, result.code(), result.err());
+        assertEquals(bin.resolve("chromium").toString(), result.out().strip());
         assertTrue(Files.readString(aptLog).contains("install -y -qq --no-install-recommends chromium"));
         assertTrue(Files.exists(bin.resolve("sudo.log")), "apt-get ran through sudo");
     }
 
     @Test
     void stopsAtOnceWithTheOneCommandToRunWhenItCannotInstall() throws Exception {
-        stub("id", "echo 1000");
-        stub("sudo", "exit 1"); // a sudo that asks for a password
-        Result result = run(Map.of());
-        assertEquals(1, result.code);
-        assertEquals("", result.out.strip());
-        assertTrue(result.err.contains("sudo apt-get install -y chromium"), result.err);
+        sandbox.stub("id", "echo 1000");
+        sandbox.stub("sudo", "exit 1"); // a sudo that asks for a password
+        ScriptSandbox.Result result = sandbox.run(Map.of());
+        assertEquals(1, result.code());
+        assertEquals("", result.out().strip());
+        assertTrue(result.err().contains("sudo apt-get install -y chromium"), result.err());
         assertFalse(Files.exists(aptLog), "apt-get must not run without the rights to install");
     }
 
     @Test
     void usesTheChromiumNamedByParleyChromiumAndRefusesOneThatIsNotExecutable() throws Exception {
-        stub("id", "echo 1000");
-        Path chrome = stub("my-chrome", "");
-        Result found = run(Map.of("PARLEY_CHROMIUM", chrome.toString()));
-        assertEquals(0, found.code, found.err);
-        assertEquals(chrome.toString(), found.out.strip());
+        sandbox.stub("id", "echo 1000");
+        Path chrome = sandbox.stub("my-chrome", "");
+        ScriptSandbox.Result found = sandbox.run(Map.of("PARLEY_CHROMIUM", chrome.toString()));
+        assertEquals(0, found.code(), found.err());
+        assertEquals(chrome.toString(), found.out().strip());
 
-        Result missing = run(Map.of("PARLEY_CHROMIUM", bin.resolve("nope").toString()));
-        assertEquals(1, missing.code);
-        assertTrue(missing.err.contains("is not an executable file"), missing.err);
-    }
-
-    private Path stub(String name, String body) throws IOException {
-        Path file = bin.resolve(name);
-        Files.writeString(file, "#!/bin/bash\n" + body);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return file;
-    }
-
-    private Result run(Map<String, String> env) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("/bin/bash", SCRIPT.toString());
-        builder.environment().clear();
-        builder.environment().put("PATH", bin.toString());
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        process.getOutputStream().close();
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the script finished");
-        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
-
-    private record Result(int code, String out, String err) {
+        ScriptSandbox.Result missing = sandbox.run(Map.of("PARLEY_CHROMIUM", bin.resolve("nope").toString()));
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("is not an executable file"), missing.err());
     }
 }
