@@ -3,8 +3,8 @@ package io.parley.proxy.limits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.parley.contracts.EndpointKind;
 import io.parley.proxy.client.RegistryModel;
-import io.parley.proxy.service.EndpointKind;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.service.ServiceError;
 

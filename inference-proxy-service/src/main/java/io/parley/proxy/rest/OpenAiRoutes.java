@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.parley.contracts.EndpointKind;
+import io.parley.contracts.UsageEvent;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.limits.CallLimits;
@@ -25,7 +27,6 @@ import io.parley.proxy.security.Callers;
 import io.parley.proxy.security.OidcReadiness;
 import io.parley.proxy.service.AttachmentAudit;
 import io.parley.proxy.service.Caller;
-import io.parley.proxy.service.EndpointKind;
 import io.parley.proxy.service.ModelCatalog;
 import io.parley.proxy.service.PromptTokenEstimate;
 import io.parley.proxy.service.RequestOverrides;
@@ -40,7 +41,6 @@ import io.parley.proxy.translate.MessagesTranslation;
 import io.parley.proxy.translate.OpenAiToAnthropicTranslator;
 import io.parley.proxy.translate.ResponsesTranslation;
 import io.parley.proxy.translate.Translation;
-import io.parley.proxy.usage.UsageEvent;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -62,7 +62,7 @@ public class OpenAiRoutes {
 
     static final String START_NANOS = "parley.start-nanos";
     static final String START_INSTANT = "parley.start-instant";
-    public static final String CORRELATION_HEADER = "X-Correlation-Id";
+    public static final String CORRELATION_HEADER = io.parley.contracts.Envelope.CORRELATION_HEADER;
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
     private static final int INLINE_PARSE_LIMIT = 256 * 1024;
 

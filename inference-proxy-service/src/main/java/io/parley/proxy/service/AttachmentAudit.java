@@ -9,7 +9,7 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.parley.proxy.usage.UsageEvent.Attachment;
+import io.parley.contracts.UsageEvent.Attachment;
 
 /**
  * Finds multimodal content parts in a chat request (image_url data URLs, input_audio, file with file_data) and describes

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.parley.contracts.Envelope;
+
 /**
  * Per-call overrides (design §4 envelope): the JSON object of the {@code X-Parley-Overrides} request header, merged key by
  * key over the upstream chat-completions (or completions) body just before it is forwarded. The override wins; a
@@ -20,13 +22,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class RequestOverrides {
 
-    public static final String HEADER = "X-Parley-Overrides";
+    public static final String HEADER = Envelope.OVERRIDES_HEADER;
     /** Response header naming the keys that were applied, comma-separated. */
-    public static final String APPLIED_HEADER = "X-Parley-Overrides-Applied";
+    public static final String APPLIED_HEADER = Envelope.OVERRIDES_APPLIED_HEADER;
     /** 16 KiB: header values are ISO-8859-1 on the wire, so one character is one byte. */
-    public static final int MAX_LENGTH = 16 * 1024;
-    public static final Set<String> PROTECTED = Set.of("model", "messages", "prompt", "input", "stream",
-            "stream_options");
+    public static final int MAX_LENGTH = Envelope.MAX_OVERRIDES_BYTES;
+    public static final Set<String> PROTECTED = Envelope.PROTECTED_OVERRIDE_KEYS;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -2,8 +2,8 @@ package io.parley.proxy.stream;
 
 import java.time.Instant;
 
+import io.parley.contracts.EndpointKind;
 import io.parley.proxy.service.Caller;
-import io.parley.proxy.service.EndpointKind;
 
 /**
  * Who calls, how and when: what the routes know of a call before its body is parsed. {@code caller} is who is calling

@@ -4,7 +4,7 @@ import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.usage.UsageEvent;
+import io.parley.contracts.UsageEvent;
 
 /**
  * The figures of one relayed call, from its start to its end (after envoyproxy/ai-gateway's per-request metrics

@@ -5,10 +5,10 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.parley.contracts.UsageEvent;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.limits.CallLimits;
 import io.parley.proxy.metrics.ProxyMetrics;
-import io.parley.proxy.usage.UsageEvent;
 import io.parley.proxy.usage.UsageRecorder;
 import io.parley.proxy.usage.UsageSpool;
 
@@ -38,7 +38,7 @@ public class CallOutcomes {
     /** The call ended with {@code status}; {@code delivered} is null when no body was started. */
     void ended(RelayRequest request, RegistryModel model, String status, String errorType, CallMeter.Summary m,
             Long delivered, UsageSpool.Ticket ticket) {
-        metrics.call(model.name(), request.kind().usageName(), status, m.durationNanos(), m.promptTokens(),
+        metrics.call(model.name(), request.kind().wireName(), status, m.durationNanos(), m.promptTokens(),
                 m.completionTokens());
         limits.tokensUsed(request.envelope().caller(), request.envelope().apiKeyId(),
                 (long) m.promptTokens() + m.completionTokens());
@@ -55,7 +55,7 @@ public class CallOutcomes {
         double latencyMs = (System.nanoTime() - call.startNanos()) / 1e6;
         recorder.record(new UsageEvent(call.requestId(), call.startedAt().toString(), call.caller().name(),
                 call.caller().recordedSubject().orElse(null), null, call.apiKeyId(), model, null, null,
-                call.kind().usageName(), stream, 0, 0, null, latencyMs, null, UsageEvent.ERROR, errorType,
+                call.kind().wireName(), stream, 0, 0, null, latencyMs, null, UsageEvent.ERROR, errorType,
                 call.correlationId(), metadata, source, List.of()));
     }
 
@@ -64,7 +64,7 @@ public class CallOutcomes {
         CallEnvelope call = request.envelope();
         return new UsageEvent(call.requestId(), call.startedAt().toString(), call.caller().name(),
                 call.caller().recordedSubject().orElse(null), null, call.apiKeyId(), model.name(), model.engineType(),
-                model.deployment(), call.kind().usageName(), request.clientStream(), prompt, completion, ttftMs,
+                model.deployment(), call.kind().wireName(), request.clientStream(), prompt, completion, ttftMs,
                 latencyMs, tps, status, errorType, call.correlationId(), request.metadata(), request.source(),
                 request.attachments(), delivered);
     }

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.parley.contracts.UsageEvent;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.metrics.ProxyMetrics;
 import io.parley.proxy.service.ServiceError;
 import io.parley.proxy.sse.ChunkInspector;
 import io.parley.proxy.sse.SseEventSplitter;
 import io.parley.proxy.translate.StreamTranslator;
-import io.parley.proxy.usage.UsageEvent;
 import io.parley.proxy.usage.UsageSpool;
 import io.quarkus.logging.Log;
 import io.vertx.core.Context;

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.parley.proxy.service.EndpointKind;
+import io.parley.contracts.EndpointKind;
+import io.parley.contracts.UsageEvent;
 import io.parley.proxy.translate.Translation;
-import io.parley.proxy.usage.UsageEvent;
 import io.vertx.core.buffer.Buffer;
 
 /**

@@ -10,11 +10,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.parley.contracts.EndpointKind;
 import io.parley.proxy.client.RegistryModel;
 import io.parley.proxy.config.ProxyConfig;
 import io.parley.proxy.metrics.ProxyMetrics;
 import io.parley.proxy.service.EndpointBalancer;
-import io.parley.proxy.service.EndpointKind;
 import io.parley.proxy.service.UpstreamCredentials;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -96,7 +96,8 @@ public class UpstreamConnector {
     /** The upstream URL of {@code kind}'s path at an endpoint's base URL (with or without {@code /v1}). */
     static String upstreamUri(String base, EndpointKind kind) {
         String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        String path = kind.upstreamPath();
+        // the proxy's own mapping: Responses and Messages are translated to upstream chat completions
+        String path = kind == EndpointKind.COMPLETIONS ? "/v1/completions" : "/v1/chat/completions";
         if (b.endsWith("/v1")) {
             path = path.substring(3);
         }

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.parley.contracts.UsageEvent;
 import io.parley.proxy.config.ProxyConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;

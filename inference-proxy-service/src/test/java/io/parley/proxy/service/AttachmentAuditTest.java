@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.usage.UsageEvent.Attachment;
+import io.parley.contracts.UsageEvent.Attachment;
 
 class AttachmentAuditTest {
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.parley.proxy.usage.UsageEvent;
+import io.parley.contracts.UsageEvent;
 
 /** One call's figures on a hand-moved clock: what its usage event and its usage object say. */
 class CallMeterTest {

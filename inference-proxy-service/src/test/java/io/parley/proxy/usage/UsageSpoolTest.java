@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.parley.contracts.UsageEvent;
 import io.vertx.core.Vertx;
 
 /**
